@@ -1,0 +1,101 @@
+import { ShapeError, ValueError } from '../util/errors.js';
+import { sameShape, shapeStr } from '../util/shape.js';
+import { setBackwardImpl, Tensor } from '../tensor/tensor.js';
+import { noGrad } from './grad-mode.js';
+
+function addInto(acc: Tensor | undefined, g: Tensor): Tensor {
+  if (!acc) return g;
+  // A fresh array: backward rules may hand the same gradient tensor to several inputs.
+  const out = new Float32Array(acc.data.length);
+  const a = acc.data;
+  const b = g.data;
+  for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
+  return new Tensor(out, acc.shape, 'float32');
+}
+
+/** Nodes reachable from `root` in reverse topological order (root first). Iterative: deep 3D nets overflow a recursive walk. */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  const stack: Array<[Tensor, number]> = [[root, 0]];
+  visited.add(root);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    const inputs = t.gradFn ? t.gradFn.inputs : [];
+    if (i < inputs.length) {
+      top[1]++;
+      const child = inputs[i];
+      if (child.requiresGrad && !visited.has(child)) {
+        visited.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order.reverse();
+}
+
+function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolean): void {
+  if (!root.requiresGrad) {
+    throw new ValueError('backward: tensor does not require grad (no input of the computation has requiresGrad)');
+  }
+  let seed: Tensor;
+  if (grad === undefined) {
+    if (root.size !== 1) {
+      throw new ShapeError(
+        `backward: a gradient is needed for a non-scalar output of shape ${shapeStr(root.shape)}; pass backward(grad)`,
+      );
+    }
+    seed = new Tensor(Float32Array.of(1), root.shape, 'float32');
+  } else {
+    if (!sameShape(grad.shape, root.shape)) {
+      throw new ShapeError(`backward: grad shape ${shapeStr(grad.shape)} differs from output shape ${shapeStr(root.shape)}`);
+    }
+    seed = grad;
+  }
+  const order = topoOrder(root);
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  noGrad(() => {
+    for (const t of order) {
+      const g = grads.get(t);
+      grads.delete(t);
+      if (!g) continue;
+      const node = t.gradFn;
+      if (!node) {
+        // Own the leaf's gradient: backward rules may share one gradient tensor between inputs.
+        t.grad = t.grad ? addInto(t.grad, g) : g.clone();
+        continue;
+      }
+      if (!node.backward) {
+        throw new ValueError(
+          `backward: the graph through ${node.name} was already freed; call backward({ retainGraph: true }) the first time`,
+        );
+      }
+      const inGrads = node.backward(g);
+      node.inputs.forEach((inp, k) => {
+        const ig = inGrads[k];
+        if (!inp.requiresGrad || !ig) return;
+        if (!sameShape(ig.shape, inp.shape)) {
+          throw new ShapeError(
+            `backward: ${node.name} produced a gradient of shape ${shapeStr(ig.shape)} for an input of shape ${shapeStr(inp.shape)}`,
+          );
+        }
+        grads.set(inp, addInto(grads.get(inp), ig));
+      });
+      if (!retainGraph) {
+        // Free the closure (and the activations it saved) and the edges; the node stays so a second
+        // backward through it reports the freed graph instead of treating `t` as a leaf.
+        node.backward = null;
+        node.inputs = [];
+      }
+    }
+  });
+}
+
+setBackwardImpl(runBackward);
+
+/** Forces the module to load (its import installs `Tensor.backward`). */
+export const backwardInstalled = true;

@@ -1,0 +1,3 @@
+export { isGradEnabled, noGrad, enableGrad } from './grad-mode.js';
+export { record, needsGrad } from './record.js';
+export { backwardInstalled } from './backward.js';

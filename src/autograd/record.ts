@@ -1,0 +1,31 @@
+import type { DType, Tensor } from '../tensor/tensor.js';
+import { isGradEnabled } from './grad-mode.js';
+
+/**
+ * Attaches the op that produced `out` to the graph when grad mode is on and any input requires a
+ * gradient. `backward` receives the output's gradient and returns one gradient (or null) per input,
+ * each of its input's shape; it runs with recording off, so it may call ordinary ops.
+ * Save shapes rather than tensors in the closure where shapes suffice: what it holds lives as long
+ * as the graph.
+ */
+export function record<T extends Tensor<DType>>(
+  out: T,
+  name: string,
+  inputs: readonly Tensor<DType>[],
+  backward: (grad: Tensor) => readonly (Tensor | null)[],
+): T {
+  if (!isGradEnabled()) return out;
+  let any = false;
+  for (const t of inputs) if (t.requiresGrad) any = true;
+  if (!any) return out;
+  out.requiresGrad = true;
+  out.gradFn = { name, inputs: inputs as Tensor[], backward };
+  return out;
+}
+
+/** True when an op's result will be recorded (ops use it to skip saving what backward needs). */
+export function needsGrad(...inputs: readonly Tensor<DType>[]): boolean {
+  if (!isGradEnabled()) return false;
+  for (const t of inputs) if (t.requiresGrad) return true;
+  return false;
+}

@@ -1,0 +1,9 @@
+/**
+ * acsconv: ACS convolutions for 3D medical images.
+ * `import { tensor, F, nn, optim, convert, models, io, data, train } from 'acsconv'`
+ */
+export * from './tensor/index.js';
+export * from './autograd/index.js';
+export { setNumThreads, getNumThreads } from './backend/threads.js';
+export * as backend from './backend/index.js';
+export * from './util/errors.js';

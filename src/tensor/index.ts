@@ -1,0 +1,3 @@
+export { Tensor, assertFloat, type DType, type GradNode, type Storage } from './tensor.js';
+export * from './creation.js';
+export * from './random.js';
