@@ -2,11 +2,7 @@
   "targets": [
     {
       "target_name": "acsconv_native",
-      "sources": [
-        "native/src/addon.cc",
-        "native/src/threadpool.cc",
-        "native/src/gemm.cc"
-      ],
+      "sources": ["<!@(node -p \"require('fs').readdirSync('native/src').filter(f => f.endsWith('.cc')).map(f => 'native/src/' + f).join(' ')\")"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],

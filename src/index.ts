@@ -7,3 +7,5 @@ export * from './autograd/index.js';
 export { setNumThreads, getNumThreads } from './backend/threads.js';
 export * as backend from './backend/index.js';
 export * from './util/errors.js';
+export * as io from './io/index.js';
+export * as nn from './nn/index.js';

@@ -1,8 +1,10 @@
-// The export table: every function the .node exposes, in one place (typed in src/backend/binding.ts).
+// Module entry: installs every function registered with ACS_EXPORT (see registry.h), plus the
+// process-wide controls. The TypeScript view of this surface is src/backend/binding.ts.
 #include <napi.h>
 
 #include "gemm.h"
 #include "napi_args.h"
+#include "registry.h"
 #include "threadpool.h"
 
 namespace acs {
@@ -29,15 +31,18 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+ACS_EXPORT("setNumThreads", SetNumThreads);
+ACS_EXPORT("getNumThreads", GetNumThreads);
+ACS_EXPORT("gemmKernel", GemmKernel);
+ACS_EXPORT("sgemm", Sgemm);
+
+}  // namespace
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
-  exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
-  exports.Set("gemmKernel", Napi::Function::New(env, GemmKernel));
-  exports.Set("sgemm", Napi::Function::New(env, Sgemm));
+  for (const auto& [name, fn] : export_table()) exports.Set(name, Napi::Function::New(env, fn, name));
   return exports;
 }
 
-}  // namespace
 }  // namespace acs
 
 static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return acs::Init(env, exports); }

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Regenerates every golden fixture under test/fixtures from PyTorch (Debian: apt-get install -y
+# python3-torch python3-torchvision). Each scripts/fixtures/gen_*.py writes one family.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for g in scripts/fixtures/gen_*.py; do
+  echo "== $g"
+  /usr/bin/python3 "$g"
+done

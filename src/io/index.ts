@@ -1,0 +1,2 @@
+export * from './safetensors.js';
+export { writeFileAtomic } from './atomic.js';

@@ -1,0 +1,2 @@
+export { Module, Parameter, type StateDict, type LoadResult } from './module.js';
+export { Sequential, ModuleList } from './containers.js';
