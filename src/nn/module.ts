@@ -120,13 +120,13 @@ export abstract class Module {
   /** The descendant at a dotted path (`layer1.0.conv1`). */
   getSubmodule(path: string): Module {
     if (path === '') return this;
-    let m: Module = this;
+    let m: Module | undefined;
     for (const part of path.split('.')) {
-      const next = m._modules.get(part);
+      const next: Module | undefined = (m ?? this)._modules.get(part);
       if (!next) throw new ValueError(`getSubmodule: no module '${part}' in path '${path}'`);
       m = next;
     }
-    return m;
+    return m ?? this;
   }
 
   /**
