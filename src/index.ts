@@ -7,5 +7,6 @@ export * from './autograd/index.js';
 export { setNumThreads, getNumThreads } from './backend/threads.js';
 export * as backend from './backend/index.js';
 export * from './util/errors.js';
-export * as io from './io/index.js';
+export * as F from './ops/index.js';
 export * as nn from './nn/index.js';
+export * as io from './io/index.js';

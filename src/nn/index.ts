@@ -1,2 +1,3 @@
 export { Module, Parameter, type StateDict, type LoadResult } from './module.js';
 export { Sequential, ModuleList } from './containers.js';
+export * as init from './init.js';
