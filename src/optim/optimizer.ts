@@ -1,5 +1,6 @@
 import { Tensor } from '../tensor/tensor.js';
 import { DTypeError, ShapeError, ValueError } from '../util/errors.js';
+import type { DType } from '../tensor/tensor.js';
 import { sameShape, shapeStr } from '../util/shape.js';
 
 /** Hyper-parameters of one parameter group (each optimizer adds its own; `lr` is common to all). */
@@ -173,4 +174,43 @@ export function checkNonNegative(v: unknown, what: string, name: string): void {
   if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) {
     throw new ValueError(`${name}: ${what} must be a finite number >= 0, got ${String(v)}`);
   }
+}
+
+/**
+ * Splits a state dict into its tensors, keyed `state.<index>.<name>`, and a JSON string holding the
+ * scalars (e.g. `step`) and the param groups: the two parts of a safetensors checkpoint (tensors and
+ * `__metadata__`). Inverse: `unflattenOptimizerState`.
+ */
+export function flattenOptimizerState(sd: OptimizerStateDict): { tensors: Map<string, Tensor>; json: string } {
+  const tensors = new Map<string, Tensor>();
+  const scalars: Record<string, Record<string, number>> = {};
+  for (const [idx, s] of Object.entries(sd.state)) {
+    for (const [k, v] of Object.entries(s)) {
+      if (v instanceof Tensor) tensors.set(`state.${idx}.${k}`, v);
+      else (scalars[idx] ??= {})[k] = v;
+    }
+  }
+  return { tensors, json: JSON.stringify({ scalars, paramGroups: sd.paramGroups }) };
+}
+
+/** Rebuilds a state dict from `flattenOptimizerState`'s parts (tensors may hold other keys too). */
+export function unflattenOptimizerState(tensors: ReadonlyMap<string, Tensor<DType>>, json: string): OptimizerStateDict {
+  let parsed: { scalars: Record<string, Record<string, number>>; paramGroups: OptimizerStateDict['paramGroups'] };
+  try {
+    parsed = JSON.parse(json) as typeof parsed;
+  } catch (e) {
+    throw new ValueError(`unflattenOptimizerState: metadata is not valid JSON (${(e as Error).message})`);
+  }
+  if (!parsed || !Array.isArray(parsed.paramGroups)) {
+    throw new ValueError('unflattenOptimizerState: metadata has no paramGroups array');
+  }
+  const state: Record<number, ParamState> = {};
+  for (const [idx, s] of Object.entries(parsed.scalars ?? {})) state[Number(idx)] = { ...s };
+  for (const [key, t] of tensors) {
+    const m = /^state\.(\d+)\.(.+)$/.exec(key);
+    if (!m) continue;
+    if (t.dtype !== 'float32') throw new DTypeError(`unflattenOptimizerState: '${key}' must be float32, got ${t.dtype}`);
+    (state[Number(m[1])] ??= {})[m[2]] = t as Tensor;
+  }
+  return { state, paramGroups: parsed.paramGroups };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { optim, Tensor, tensor, ValueError, ShapeError, DTypeError } from '../../src/index.js';
+import { io, optim, Tensor, tensor, ValueError, ShapeError, DTypeError } from '../../src/index.js';
 import { assertClose, loadFixture } from '../helpers.js';
 
 const CASES = [
@@ -123,4 +123,27 @@ test('bad options and inputs are rejected with named errors', () => {
   const a2 = new optim.Adam([q]);
   assert.throws(() => a2.loadStateDict(a1.stateDict()), ShapeError);
   assert.throws(() => new optim.Adam([p, q]).loadStateDict(a1.stateDict()), /parameters in the dict/);
+});
+
+test('optimizer state survives a safetensors round trip (flatten → file bytes → unflatten) and resumes exactly', () => {
+  const fx = loadFixture('optim', 'adam_amsgrad_wd_max');
+  const meta = fx.params as unknown as Meta;
+  const params = [0, 1, 2].map((i) => fx.t(`p${i}_init`).clone().requiresGrad_());
+  const opt = make(meta, params);
+  runSteps(fx, opt, params, 0, 2);
+  const { tensors, json } = optim.flattenOptimizerState(opt.stateDict());
+  const chunks = io.serializeSafetensors(tensors, { metadata: { optimizer: json } });
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let off = 0;
+  for (const c of chunks) {
+    bytes.set(c, off);
+    off += c.length;
+  }
+  const file = io.parseSafetensors(bytes);
+  const params2 = params.map((p) => p.clone().requiresGrad_());
+  const opt2 = make(meta, params2);
+  opt2.loadStateDict(optim.unflattenOptimizerState(file.tensors, file.metadata.optimizer));
+  runSteps(fx, opt2, params2, 2, meta.steps);
+  params2.forEach((p, i) => assertClose(p, fx.t(`p${i}_final`), { atol: 1e-6, rtol: 1e-5, msg: `round trip p${i}` }));
+  assert.throws(() => optim.unflattenOptimizerState(file.tensors, '{'), ValueError);
 });
