@@ -111,3 +111,34 @@ export function splitDataset<T>(ds: Dataset<T>, lengths: readonly number[]): Sub
     return new Subset(ds, idx);
   });
 }
+
+/**
+ * Volumes as stacks of axial slices, for training or running a 2D model slice by slice: image
+ * [N, C, D, H, W] → [N·D, C, H, W] and label [N, D, H, W] → [N·D, H, W]; slice n·D + d is volume
+ * n's slice d.
+ */
+export function axialSlices(image: Tensor, label: Tensor<'int32'>): { image: Tensor; label: Tensor<'int32'> } {
+  if (image.ndim !== 5) throw new ShapeError(`axialSlices: image must be [N, C, D, H, W], got ${shapeStr(image.shape)}`);
+  const [N, C, D, H, W] = image.shape;
+  if (label.ndim !== 4 || label.shape.some((s, k) => s !== [N, D, H, W][k])) {
+    throw new ShapeError(`axialSlices: label must be ${shapeStr([N, D, H, W])} to match the image, got ${shapeStr(label.shape)}`);
+  }
+  const plane = H * W;
+  const out = new Float32Array(image.size);
+  // [N, C, D, plane] → [N, D, C, plane]: a copy only when there is more than one channel.
+  if (C === 1) out.set(image.data);
+  else {
+    for (let n = 0; n < N; n++) {
+      for (let c = 0; c < C; c++) {
+        for (let d = 0; d < D; d++) {
+          const src = ((n * C + c) * D + d) * plane;
+          out.set(image.data.subarray(src, src + plane), ((n * D + d) * C + c) * plane);
+        }
+      }
+    }
+  }
+  return {
+    image: new Tensor(out, [N * D, C, H, W], 'float32'),
+    label: new Tensor(label.data.slice(), [N * D, H, W], 'int32'),
+  };
+}

@@ -101,3 +101,19 @@ describe('TransformDataset', () => {
     assert.notDeepEqual(run(5), run(6));
   });
 });
+
+describe('axialSlices', () => {
+  it('turns volumes into their axial slices, channels kept together', () => {
+    const [N, C, D, H, W] = [2, 2, 3, 2, 2];
+    const img = Float32Array.from({ length: N * C * D * H * W }, (_, i) => i);
+    const lab = Int32Array.from({ length: N * D * H * W }, (_, i) => i);
+    const s = data.axialSlices(new Tensor(img, [N, C, D, H, W], 'float32'), new Tensor(lab, [N, D, H, W], 'int32'));
+    assert.deepEqual(s.image.shape, [N * D, C, H, W]);
+    assert.deepEqual(s.label.shape, [N * D, H, W]);
+    // slice (n = 1, d = 2), channel 1, pixel (1, 0) is image[1, 1, 2, 1, 0]
+    const k = 1 * D + 2;
+    assert.equal(s.image.data[((k * C + 1) * H + 1) * W], (((1 * C + 1) * D + 2) * H + 1) * W);
+    assert.equal(s.label.data[(k * H + 1) * W], ((1 * D + 2) * H + 1) * W);
+    assert.throws(() => data.axialSlices(new Tensor(img, [N, C, D, H * W], 'float32'), new Tensor(lab, [N, D, H, W], 'int32')), ShapeError);
+  });
+});
