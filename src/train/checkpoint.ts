@@ -3,31 +3,26 @@ import { FormatError } from '../util/errors.js';
 import type { DType, Tensor } from '../tensor/tensor.js';
 import type { Module } from '../nn/module.js';
 import { readSafetensors, saveSafetensors } from '../io/safetensors.js';
-
-/** What an optimizer must offer to be checkpointed (optim's SGD/Adam/AdamW do). */
-export interface StatefulOptimizer {
-  stateDict(): { state: Map<string, Tensor<DType>>; meta: Record<string, unknown> };
-  loadStateDict(sd: { state: Map<string, Tensor<DType>>; meta: Record<string, unknown> }): void;
-}
+import { flattenOptimizerState, unflattenOptimizerState, type Optimizer } from '../optim/optimizer.js';
 
 /**
  * Saves model weights, optimizer state and a JSON-able `info` object in one safetensors file,
  * atomically: an interrupted save leaves the previous checkpoint intact.
  */
-export function saveCheckpoint(path: string, model: Module, optimizer: StatefulOptimizer | null, info: Record<string, unknown>): void {
+export function saveCheckpoint(path: string, model: Module, optimizer: Optimizer | null, info: Record<string, unknown>): void {
   const tensors = new Map<string, Tensor<DType>>();
   for (const [k, v] of model.stateDict()) tensors.set(`model.${k}`, v);
-  let optMeta: Record<string, unknown> = {};
+  let optJson = '';
   if (optimizer) {
-    const sd = optimizer.stateDict();
-    for (const [k, v] of sd.state) tensors.set(`optim.${k}`, v);
-    optMeta = sd.meta;
+    const flat = flattenOptimizerState(optimizer.stateDict());
+    for (const [k, v] of flat.tensors) tensors.set(`optim.${k}`, v);
+    optJson = flat.json;
   }
-  saveSafetensors(path, tensors, { metadata: { info: JSON.stringify(info), optim: JSON.stringify(optMeta) } });
+  saveSafetensors(path, tensors, { metadata: { info: JSON.stringify(info), optim: optJson } });
 }
 
 /** Restores what saveCheckpoint wrote (strict about model keys) and returns its `info`. */
-export function loadCheckpoint(path: string, model: Module, optimizer: StatefulOptimizer | null): Record<string, unknown> {
+export function loadCheckpoint(path: string, model: Module, optimizer: Optimizer | null): Record<string, unknown> {
   if (!existsSync(path)) throw new FormatError(`loadCheckpoint: file not found: ${path}`);
   const f = readSafetensors(path);
   const modelSd = new Map<string, Tensor<DType>>();
@@ -37,13 +32,13 @@ export function loadCheckpoint(path: string, model: Module, optimizer: StatefulO
     else if (k.startsWith('optim.')) optSd.set(k.slice(6), v);
   }
   model.loadStateDict(modelSd);
-  let info: Record<string, unknown>;
-  try {
-    info = JSON.parse(f.metadata.info ?? '{}') as Record<string, unknown>;
-    if (optimizer) optimizer.loadStateDict({ state: optSd, meta: JSON.parse(f.metadata.optim ?? '{}') as Record<string, unknown> });
-  } catch (e) {
-    if (e instanceof SyntaxError) throw new FormatError(`loadCheckpoint: ${path}: corrupt metadata (${e.message})`);
-    throw e;
+  if (optimizer) {
+    if (!f.metadata.optim) throw new FormatError(`loadCheckpoint: ${path} holds no optimizer state`);
+    optimizer.loadStateDict(unflattenOptimizerState(optSd, f.metadata.optim));
   }
-  return info;
+  try {
+    return JSON.parse(f.metadata.info ?? '{}') as Record<string, unknown>;
+  } catch (e) {
+    throw new FormatError(`loadCheckpoint: ${path}: corrupt metadata (${(e as Error).message})`);
+  }
 }
