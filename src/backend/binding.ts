@@ -27,6 +27,8 @@ export interface NativeBinding {
     C: Float32Array,
     ldc: number,
   ): void;
+  // GEMM family (native/src/gemm_napi.cc): force a kernel variant; false when unavailable.
+  gemmSetKernel(name: string): boolean;
 }
 
 function findRoot(): string {
