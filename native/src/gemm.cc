@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -93,12 +94,26 @@ Workspace& workspace() {
 int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 int64_t ceil_div(int64_t x, int64_t m) { return (x + m - 1) / m; }
 
+// ACSCONV_GEMM_BLOCKING="mc,kc,nc" overrides the kernel's cache blocking (for tuning on other CPUs).
+GemmBlocking blocking_of(const KernelSpec& k) {
+  static const GemmBlocking env = [] {
+    GemmBlocking b{0, 0, 0};
+    if (const char* s = std::getenv("ACSCONV_GEMM_BLOCKING")) {
+      long long mc = 0, kc = 0, nc = 0;
+      if (std::sscanf(s, "%lld,%lld,%lld", &mc, &kc, &nc) == 3 && mc > 0 && kc > 0 && nc > 0) b = {mc, kc, nc};
+    }
+    return b;
+  }();
+  return env.mc > 0 ? env : k.blocking;
+}
+
 void run_block(const KernelSpec& k, const GemmProblem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1,
                int64_t k0, int64_t k1, float beta) {
-  const GemmBlocking& b = k.blocking;
+  const GemmBlocking b = blocking_of(k);
   Workspace& ws = workspace();
-  float* ap = ws.a(static_cast<size_t>(round_up(b.mc, k.mr) * b.kc));
-  float* bp = ws.b(static_cast<size_t>(round_up(b.nc, k.nr) * b.kc));
+  // The driver rounds its K blocks up to a multiple of 8.
+  float* ap = ws.a(static_cast<size_t>(round_up(b.mc, k.mr) * round_up(b.kc, 8)));
+  float* bp = ws.b(static_cast<size_t>(round_up(b.nc, k.nr) * round_up(b.kc, 8)));
   k.block(p, m0, m1, n0, n1, k0, k1, beta, ap, bp, b);
 }
 
@@ -134,7 +149,7 @@ Split choose_split(const KernelSpec& k, int64_t M, int64_t N, int64_t K, int64_t
         const double mp = static_cast<double>(ceil_div(mt, tm) * k.mr);
         const double np = static_cast<double>(ceil_div(nt, tn) * k.nr);
         const double kp = static_cast<double>(ceil_div(K, ks));
-        const double nblocks = static_cast<double>(ceil_div(static_cast<int64_t>(np), k.blocking.nc));
+        const double nblocks = static_cast<double>(ceil_div(static_cast<int64_t>(np), blocking_of(k).nc));
         double cost = mp * np * kp + kPack * kp * (mp * nblocks + np);
         if (ks > 1) cost += kReduce * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(ks);
         cost += kWake * static_cast<double>(tm * tn * ks - 1);

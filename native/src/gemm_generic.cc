@@ -10,7 +10,7 @@ namespace {
 #define ACS_GEMM_MR 4
 #define ACS_GEMM_NR 16
 
-inline void acs_gemm_micro(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+inline void acs_gemm_micro(int64_t kc, const float* a, const float* b, int64_t ldb, const float* pf, float* c, int64_t ldc,
                            float beta) {
   constexpr int MR = ACS_GEMM_MR, NR = ACS_GEMM_NR;
   float acc[MR][NR] = {};
@@ -20,7 +20,8 @@ inline void acs_gemm_micro(int64_t kc, const float* a, const float* b, float* c,
       for (int j = 0; j < NR; ++j) acc[i][j] += av * b[j];
     }
     a += MR;
-    b += NR;
+    b += ldb;
+    (void)pf;
   }
   for (int i = 0; i < MR; ++i) {
     float* ci = c + i * ldc;

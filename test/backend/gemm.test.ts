@@ -49,6 +49,7 @@ const SHAPES: [number, number, number][] = [
   [130, 33, 65],
   [17, 50, 300],
   [150, 20, 40],
+  [20, 100, 77],
   [9, 3100, 5],
 ];
 const SCALES: [number, number][] = [
