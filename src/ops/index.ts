@@ -1,2 +1,5 @@
 // The functional op library, exported from the package root as `F`. One line per op family.
 export {};
+export * from './pool.js';
+export * from './norm.js';
+export * from './resample.js';
