@@ -24,3 +24,4 @@ export {
   type GroupNormOptions,
 } from './norm.js';
 export { Upsample, type UpsampleOptions } from './upsample.js';
+export { CrossEntropyLoss, BCEWithLogitsLoss, SoftDiceLoss, FocalLoss, MSELoss } from './loss.js';

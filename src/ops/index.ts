@@ -3,3 +3,4 @@ export {};
 export * from './pool.js';
 export * from './norm.js';
 export * from './resample.js';
+export * from './loss.js';
