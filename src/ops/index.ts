@@ -1,3 +1,6 @@
 // The functional op library, exported from the package root as `F`. One line per op family.
 export {};
+export * from './pool.js';
+export * from './norm.js';
+export * from './resample.js';
 export * from './loss.js';
