@@ -1,2 +1,4 @@
 // The functional op library, exported from the package root as `F`. One line per op family.
 export * from './conv.js';
+export {};
+export * from './loss.js';
