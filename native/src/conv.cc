@@ -1,6 +1,8 @@
 // Convolution for 2 and 3 spatial dims (2D is 3D with D = 1): forward, input/weight/bias gradients,
 // and (through the input gradient) transposed convolution. im2col/vol2col into a per-thread column
 // tile of a band of output rows, then acs::sgemm; col2im scatter-add for the input gradient.
+// Threads go over independent (image, group, tile) items; the sgemm calls ask for parallelism, which
+// they get only when the item loop runs inline (one item): a nested parallel_for runs single-threaded.
 #include <napi.h>
 
 #include <algorithm>
@@ -178,11 +180,11 @@ void conv_forward(const Geom& g, const float* x, const float* w, const float* b,
       const float* wg = w + grp * g.coutg * g.cgk;
       float* og = out + (n * g.cout + grp * g.coutg) * g.out_sp + c0;
       if (pw) {
-        sgemm(false, false, g.coutg, nc, g.cgk, 1.f, wg, g.cgk, xg + c0, g.in_sp, 0.f, og, g.out_sp, false);
+        sgemm(false, false, g.coutg, nc, g.cgk, 1.f, wg, g.cgk, xg + c0, g.in_sp, 0.f, og, g.out_sp, true);
       } else {
         float* col = ensure(thread_col(), static_cast<size_t>(g.cgk * nc));
         im2col(g, xg, r0, r1, col);
-        sgemm(false, false, g.coutg, nc, g.cgk, 1.f, wg, g.cgk, col, nc, 0.f, og, g.out_sp, false);
+        sgemm(false, false, g.coutg, nc, g.cgk, 1.f, wg, g.cgk, col, nc, 0.f, og, g.out_sp, true);
       }
     }
   });
@@ -225,10 +227,10 @@ void conv_backward_input(const Geom& g, const float* dout, const float* w, float
         for (int64_t r0 = row_lo; r0 < row_hi; r0 += tr) {
           const int64_t r1 = std::min(row_hi, r0 + tr), c0 = r0 * g.out[2], nc = (r1 - r0) * g.out[2];
           if (pw) {
-            sgemm(true, false, g.cgk, nc, g.coutg, 1.f, wg, g.cgk, dog + c0, g.out_sp, 0.f, dxg + c0, g.in_sp, false);
+            sgemm(true, false, g.cgk, nc, g.coutg, 1.f, wg, g.cgk, dog + c0, g.out_sp, 0.f, dxg + c0, g.in_sp, true);
           } else {
             float* col = ensure(thread_col(), static_cast<size_t>(g.cgk * nc));
-            sgemm(true, false, g.cgk, nc, g.coutg, 1.f, wg, g.cgk, dog + c0, g.out_sp, 0.f, col, nc, false);
+            sgemm(true, false, g.cgk, nc, g.coutg, 1.f, wg, g.cgk, dog + c0, g.out_sp, 0.f, col, nc, true);
             col2im(g, col, r0, r1, dxg);
           }
         }
@@ -260,11 +262,11 @@ void conv_backward_weight(const Geom& g, const float* x, const float* dout, floa
       const float* dog = dout + (n * g.cout + grp * g.coutg) * g.out_sp + c0;
       float* accg = acc + grp * g.coutg * g.cgk;
       if (pw) {
-        sgemm(false, true, g.coutg, g.cgk, nc, 1.f, dog, g.out_sp, xg + c0, g.in_sp, 1.f, accg, g.cgk, false);
+        sgemm(false, true, g.coutg, g.cgk, nc, 1.f, dog, g.out_sp, xg + c0, g.in_sp, 1.f, accg, g.cgk, true);
       } else {
         float* col = ensure(thread_col(), static_cast<size_t>(g.cgk * nc));
         im2col(g, xg, r0, r1, col);
-        sgemm(false, true, g.coutg, g.cgk, nc, 1.f, dog, g.out_sp, col, nc, 1.f, accg, g.cgk, false);
+        sgemm(false, true, g.coutg, g.cgk, nc, 1.f, dog, g.out_sp, col, nc, 1.f, accg, g.cgk, true);
       }
     }
   }, 1);
