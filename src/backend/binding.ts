@@ -67,6 +67,12 @@ export interface NativeBinding {
     i0W: Int32Array, i1W: Int32Array, lW: Float32Array,
     gx: Float32Array,
   ): void;
+  // conv family (native/src/conv.cc). geom = [N, Cin, Cout, groups, in(D,H,W), out(D,H,W), k, stride,
+  // padding, dilation] (22 ints); 2-D convolutions pass D = 1 with a unit kernel, stride and dilation.
+  convForward(geom: number[], x: Float32Array, w: Float32Array, b: Float32Array | null, out: Float32Array): void;
+  convBackwardInput(geom: number[], dout: Float32Array, w: Float32Array, dx: Float32Array, b: Float32Array | null): void;
+  convBackwardWeight(geom: number[], x: Float32Array, dout: Float32Array, dw: Float32Array): void;
+  convBackwardBias(dout: Float32Array, n: number, c: number, spatial: number, db: Float32Array): void;
 }
 
 function findRoot(): string {

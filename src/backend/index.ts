@@ -3,3 +3,4 @@ export * from './gemm.js';
 export * from './pool.js';
 export * from './norm.js';
 export * from './resample.js';
+export * from './conv.js';

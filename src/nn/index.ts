@@ -24,4 +24,5 @@ export {
   type GroupNormOptions,
 } from './norm.js';
 export { Upsample, type UpsampleOptions } from './upsample.js';
+export { ConvNd, Conv2d, Conv3d, ConvTranspose2d, ConvTranspose3d, type ConvLayerOptions, type ConvTransposeLayerOptions } from './conv.js';
 export { CrossEntropyLoss, BCEWithLogitsLoss, SoftDiceLoss, FocalLoss, MSELoss } from './loss.js';

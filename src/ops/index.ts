@@ -1,4 +1,5 @@
 // The functional op library, exported from the package root as `F`. One line per op family.
+export * from './conv.js';
 export {};
 export * from './pool.js';
 export * from './norm.js';
