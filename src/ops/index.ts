@@ -1,2 +1,7 @@
 // The functional op library, exported from the package root as `F`. One line per op family.
-export {};
+export * from './elementwise.js';
+export * from './activation.js';
+export * from './reduce.js';
+export * from './shape.js';
+export * from './dropout.js';
+export * from './linear.js';
