@@ -68,17 +68,19 @@ class Pool {
   void ensure_started() {
     if (!workers_.empty() || threads_ <= 1) return;
     quit_ = false;
+    // The generation a worker starts from is read here, not in the new thread: a thread that starts
+    // after the first job was posted would otherwise take that job as already seen and never run it.
+    uint64_t start_gen;
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      start_gen = generation_;
+    }
     for (int i = 1; i < threads_; ++i) {
-      workers_.emplace_back([this, i] { worker(i); });
+      workers_.emplace_back([this, i, start_gen] { worker(i, start_gen); });
     }
   }
 
-  void worker(int index) {
-    uint64_t seen = 0;
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      seen = generation_;
-    }
+  void worker(int index, uint64_t seen) {
     for (;;) {
       {
         std::unique_lock<std::mutex> lk(m_);

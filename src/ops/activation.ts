@@ -3,6 +3,7 @@
  * the derivative is a function of it (ReLU, sigmoid, tanh, softmax) and the input otherwise.
  */
 import { record } from '../autograd/record.js';
+import { unaryBackward, unaryForward } from '../backend/elementwise.js';
 import { assertFloat, type DType, Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
 import { normAxis } from '../util/shape.js';
@@ -57,24 +58,17 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   });
 }
 
-/** 1 / (1 + e^-x), computed without overflow (`torch.sigmoid`). */
+/** 1 / (1 + e^-x) (`torch.sigmoid`); native threaded kernel, saturates cleanly at ±large x. */
 export function sigmoid(x: Tensor): Tensor {
   check(x, 'sigmoid');
   const s = x.data;
   const o = like(x);
-  for (let i = 0; i < s.length; i++) o[i] = sigmoidScalar(s[i]);
+  unaryForward('sigmoid', s, o);
   return record(new Tensor(o, x.shape, 'float32'), 'Sigmoid', [x], (g) => {
-    const gd = g.data;
-    const d = new Float32Array(gd.length);
-    for (let i = 0; i < d.length; i++) d[i] = gd[i] * o[i] * (1 - o[i]);
+    const d = new Float32Array(g.size);
+    unaryBackward('sigmoid', null, o, g.data, d);
     return [new Tensor(d, g.shape, 'float32')];
   });
-}
-
-function sigmoidScalar(v: number): number {
-  if (v >= 0) return 1 / (1 + Math.exp(-v));
-  const e = Math.exp(v);
-  return e / (1 + e);
 }
 
 /** Hyperbolic tangent (`torch.tanh`). */
@@ -82,11 +76,10 @@ export function tanh(x: Tensor): Tensor {
   check(x, 'tanh');
   const s = x.data;
   const o = like(x);
-  for (let i = 0; i < s.length; i++) o[i] = Math.tanh(s[i]);
+  unaryForward('tanh', s, o);
   return record(new Tensor(o, x.shape, 'float32'), 'Tanh', [x], (g) => {
-    const gd = g.data;
-    const d = new Float32Array(gd.length);
-    for (let i = 0; i < d.length; i++) d[i] = gd[i] * (1 - o[i] * o[i]);
+    const d = new Float32Array(g.size);
+    unaryBackward('tanh', null, o, g.data, d);
     return [new Tensor(d, g.shape, 'float32')];
   });
 }
@@ -196,15 +189,10 @@ export function silu(x: Tensor): Tensor {
   check(x, 'silu');
   const s = x.data;
   const o = like(x);
-  for (let i = 0; i < s.length; i++) o[i] = s[i] * sigmoidScalar(s[i]);
+  unaryForward('silu', s, o);
   return record(new Tensor(o, x.shape, 'float32'), 'Silu', [x], (g) => {
-    const gd = g.data;
-    const d = new Float32Array(gd.length);
-    for (let i = 0; i < d.length; i++) {
-      const v = s[i];
-      const sg = sigmoidScalar(v);
-      d[i] = gd[i] * sg * (1 + v * (1 - sg));
-    }
+    const d = new Float32Array(g.size);
+    unaryBackward('silu', s, null, g.data, d);
     return [new Tensor(d, g.shape, 'float32')];
   });
 }
