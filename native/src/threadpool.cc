@@ -68,15 +68,11 @@ class Pool {
   void ensure_started() {
     if (!workers_.empty() || threads_ <= 1) return;
     quit_ = false;
-    // The generation a worker starts from is read here, not in the new thread: a thread that starts
-    // after the first job was posted would otherwise take that job as already seen and never run it.
-    uint64_t start_gen;
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      start_gen = generation_;
-    }
+    // Workers must start from the generation before the job about to be published: a worker that
+    // read generation_ itself after run() incremented it would miss that job and deadlock run().
+    const uint64_t start = generation_;
     for (int i = 1; i < threads_; ++i) {
-      workers_.emplace_back([this, i, start_gen] { worker(i, start_gen); });
+      workers_.emplace_back([this, i, start] { worker(i, start); });
     }
   }
 

@@ -5,3 +5,5 @@ export * from './reduce.js';
 export * from './shape.js';
 export * from './dropout.js';
 export * from './linear.js';
+export {};
+export * from './loss.js';
