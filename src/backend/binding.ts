@@ -27,6 +27,9 @@ export interface NativeBinding {
     C: Float32Array,
     ldc: number,
   ): void;
+  // elementwise family (native/src/elementwise.cc): kind 0 exp, 1 sigmoid, 2 tanh, 3 silu, 4 gelu.
+  unaryForward(kind: number, x: Float32Array, y: Float32Array, n: number): void;
+  unaryBackward(kind: number, x: Float32Array | null, y: Float32Array | null, g: Float32Array, d: Float32Array, n: number): void;
   // GEMM family (native/src/gemm_napi.cc): force a kernel variant; false when unavailable.
   gemmSetKernel(name: string): boolean;
   // --- pooling, normalisation, resampling (native/src/{pool,norm,resample}.cc) ---

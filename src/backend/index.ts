@@ -4,3 +4,4 @@ export * from './pool.js';
 export * from './norm.js';
 export * from './resample.js';
 export * from './conv.js';
+export * from './elementwise.js';

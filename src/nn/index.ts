@@ -25,4 +25,7 @@ export {
 } from './norm.js';
 export { Upsample, type UpsampleOptions } from './upsample.js';
 export { ConvNd, Conv2d, Conv3d, ConvTranspose2d, ConvTranspose3d, type ConvLayerOptions, type ConvTransposeLayerOptions } from './conv.js';
+export { ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Hardswish, Hardsigmoid, SiLU, Softmax } from './activation.js';
+export { Linear, Identity, Flatten } from './linear.js';
+export { Dropout, Dropout2d, Dropout3d } from './dropout.js';
 export { CrossEntropyLoss, BCEWithLogitsLoss, SoftDiceLoss, FocalLoss, MSELoss } from './loss.js';
