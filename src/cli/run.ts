@@ -1,13 +1,18 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { demoCommand, pocCommand } from './poc-commands.js';
 import { infoCommand } from './info-command.js';
 import { benchCommand } from './bench-command.js';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  description: string;
+}
 
 export interface Command {
   name: string;
   summary: string;
   usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
+  options: Record<string, OptionSpec>;
   allowPositionals?: boolean;
   run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
 }
@@ -30,8 +35,7 @@ function mainHelp(): string {
 function commandHelp(c: Command): string {
   const opts = Object.entries(c.options).map(([k, o]) => {
     const flag = `--${k}${o.type === 'string' ? ' <value>' : ''}`;
-    const desc = (o as { description?: string }).description ?? '';
-    return `  ${flag.padEnd(22)} ${desc}`;
+    return `  ${flag.padEnd(22)} ${o.description}`;
   });
   return [`Usage: ${c.usage}`, '', c.summary, '', 'Options:', ...opts, `  ${'--help'.padEnd(22)} show this help`].join('\n');
 }
@@ -52,7 +56,10 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({
       args: rest,
-      options: { ...cmd.options, help: { type: 'boolean', short: 'h' } },
+      options: {
+        ...Object.fromEntries(Object.entries(cmd.options).map(([k, o]) => [k, { type: o.type }])),
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
       allowPositionals: cmd.allowPositionals ?? false,
     });

@@ -58,7 +58,7 @@ const NUM_CLASSES_3D = 6;
 
 type Batch = { image: Tensor; label: Tensor<'int32'> };
 
-function trainEpoch(model: Module, opt: Optimizer, loader: DataLoader<Batch>, progress: Progress): number {
+function trainEpoch(model: Module, opt: Optimizer, loader: Iterable<Batch>, progress: Progress): number {
   model.train();
   let total = 0;
   let n = 0;
@@ -165,11 +165,11 @@ export function runPoc(config: PocConfig, opts: PocOptions = {}): PocRun {
     startEpoch2d = Number(loadCheckpoint(ck2d, net2d, opt2d).epoch ?? 0);
     log(`resumed 2D pretraining after epoch ${startEpoch2d}`);
   }
-  const loader2d = new DataLoader(new TensorDataset({ image: train2d.image, label: train2d.label }), {
+  const loader2d = new DataLoader(new TensorDataset(train2d.image, train2d.label), {
     batchSize: c.batch2d,
     shuffle: true,
     generator: new Generator(c.seed * 1000 + 3),
-  }) as unknown as DataLoader<Batch>;
+  });
   for (let e = 0; e < startEpoch2d; e++) for (const _ of loader2d) void _; // keep the shuffle order of an uninterrupted run
   const p2 = new Progress(`2D pretraining (${c.epochs2d} epochs)`, (c.epochs2d - startEpoch2d) * loader2d.length, process.stderr, opts.quiet);
   for (let e = startEpoch2d; e < c.epochs2d; e++) {
@@ -198,7 +198,7 @@ export function runPoc(config: PocConfig, opts: PocOptions = {}): PocRun {
     const ds = slices ? slicesTrain : { image: train3d.image, label: train3d.label };
     // The slice model sees size3d slices per volume: a batch of batch3d volumes' worth keeps steps comparable.
     const batch = slices ? c.batch3d * c.size3d : c.batch3d;
-    const loader = new DataLoader(new TensorDataset(ds), { batchSize: batch, shuffle: true, generator: new Generator(c.seed * 1000 + 6) }) as unknown as DataLoader<Batch>;
+    const loader = new DataLoader(new TensorDataset(ds.image, ds.label), { batchSize: batch, shuffle: true, generator: new Generator(c.seed * 1000 + 6) });
     let start = 0;
     let trainSeconds = 0;
     const dicePerEpoch: number[] = [];
