@@ -27,6 +27,12 @@ export interface NativeBinding {
     C: Float32Array,
     ldc: number,
   ): void;
+
+  // ACS family (native/src/acs.cc): one part = output channels [c0, c1) convolving in one plane.
+  // geo = [N, Cin, D, H, W, Cout, oD, oH, oW, k, stride×3, padding×3, dilation×3, groups, plane, c0, c1]
+  acsPartForward(x: Float32Array, w: Float32Array, y: Float32Array, geo: number[]): void;
+  acsPartBackwardWeight(x: Float32Array, dy: Float32Array, dw: Float32Array, geo: number[]): void;
+  acsPartBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geo: number[]): void;
 }
 
 function findRoot(): string {

@@ -1,2 +1,3 @@
 export * from './threads.js';
 export * from './gemm.js';
+export * from './acs.js';
