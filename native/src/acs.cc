@@ -57,16 +57,27 @@ Geo parse_geo(const Napi::CallbackInfo& info, size_t i) {
 struct Tables {
   int64_t k, omax;
   std::vector<int32_t> idx;  // [3][k][omax]
+  // Every table is arithmetic (c = c0 + step·o) and valid on one contiguous range [lo, hi) of o, so the
+  // W axis can be copied as runs instead of gathered element by element.
+  struct Run {
+    int64_t c0, step, lo, hi;
+  };
+  std::vector<Run> runs;  // [3][k]
   const int32_t* at(int a, int64_t t) const { return idx.data() + (a * k + t) * omax; }
+  const Run& run(int a, int64_t t) const { return runs[a * k + t]; }
 
   explicit Tables(const Geo& g) : k(g.k) {
     const int64_t n[3] = {g.D, g.H, g.W};
     const int64_t o[3] = {g.oD, g.oH, g.oW};
     omax = std::max(o[0], std::max(o[1], o[2]));
     idx.assign(3 * k * omax, -1);
+    runs.assign(3 * k, Run{0, 1, 0, 0});
     for (int a = 0; a < 3; ++a) {
       for (int64_t t = 0; t < k; ++t) {
         int32_t* row = idx.data() + (a * k + t) * omax;
+        Run& r = runs[a * k + t];
+        r.lo = o[a];
+        r.hi = 0;
         for (int64_t j = 0; j < o[a]; ++j) {
           int64_t c;
           if (a == g.plane && g.conv_rule) {
@@ -79,19 +90,27 @@ struct Tables {
             c = j * g.st[a] - g.pd[a] + t * g.dl[a];
           }
           row[j] = (c >= 0 && c < n[a]) ? static_cast<int32_t>(c) : -1;
+          if (j == 0) r.c0 = c;
+          if (j == 1) r.step = c - r.c0;
+          if (row[j] >= 0) {
+            r.lo = std::min(r.lo, j);
+            r.hi = std::max(r.hi, j + 1);
+          }
         }
+        if (r.hi < r.lo) r.hi = r.lo;
       }
     }
   }
 
   // The per-axis tables for plane tap (kp, kq): the first tap index goes to the first convolved axis
   // in D, H, W order (how the reference unsqueezes the 2D kernel).
-  void taps(int plane, int64_t kp, int64_t kq, const int32_t* out[3]) const {
+  void taps(int plane, int64_t kp, int64_t kq, const int32_t* out[3], const Run** wrun) const {
     int64_t t[3];
     if (plane == 0) { t[0] = 0; t[1] = kp; t[2] = kq; }
     else if (plane == 1) { t[0] = kp; t[1] = 0; t[2] = kq; }
     else { t[0] = kp; t[1] = kq; t[2] = 0; }
     for (int a = 0; a < 3; ++a) out[a] = at(a, t[a]);
+    *wrun = &run(2, t[2]);
   }
 };
 
@@ -122,18 +141,25 @@ void im2col(const Geo& g, const Tables& tb, const float* xc, int64_t nc, int64_t
     for (int64_t kp = 0; kp < g.k; ++kp) {
       for (int64_t kq = 0; kq < g.k; ++kq) {
         const int32_t* tab[3];
-        tb.taps(g.plane, kp, kq, tab);
+        const Tables::Run* wr;
+        tb.taps(g.plane, kp, kq, tab, &wr);
         float* c = col + ((ci * g.k + kp) * g.k + kq) * T;
-        const int32_t* tw = tab[2];
         walk_runs(g, tab[0], tab[1], t0, t1, [&](int64_t off, int32_t d, int32_t h, int64_t run, int64_t ow0) {
           float* dst = c + off;
-          if (d < 0 || h < 0) {
+          const int64_t lo = std::min(run, std::max<int64_t>(0, wr->lo - ow0));
+          const int64_t hi = std::max(lo, std::min(run, wr->hi - ow0));
+          if (d < 0 || h < 0 || hi == lo) {
             std::memset(dst, 0, sizeof(float) * run);
             return;
           }
-          const float* xr = xch + d * HW + h * g.W;
-          const int32_t* w = tw + ow0;
-          for (int64_t i = 0; i < run; ++i) dst[i] = w[i] >= 0 ? xr[w[i]] : 0.f;
+          if (lo > 0) std::memset(dst, 0, sizeof(float) * lo);
+          if (hi < run) std::memset(dst + hi, 0, sizeof(float) * (run - hi));
+          const float* xr = xch + d * HW + h * g.W + wr->c0 + (ow0 + lo) * wr->step;
+          if (wr->step == 1) {
+            std::memcpy(dst + lo, xr, sizeof(float) * (hi - lo));
+          } else {
+            for (int64_t i = 0; i < hi - lo; ++i) dst[lo + i] = xr[i * wr->step];
+          }
         });
       }
     }
@@ -148,16 +174,19 @@ void col2im(const Geo& g, const Tables& tb, const float* col, int64_t nc, int64_
     for (int64_t kp = 0; kp < g.k; ++kp) {
       for (int64_t kq = 0; kq < g.k; ++kq) {
         const int32_t* tab[3];
-        tb.taps(g.plane, kp, kq, tab);
+        const Tables::Run* wr;
+        tb.taps(g.plane, kp, kq, tab, &wr);
         const float* c = col + ((ci * g.k + kp) * g.k + kq) * T;
-        const int32_t* tw = tab[2];
         walk_runs(g, tab[0], tab[1], t0, t1, [&](int64_t off, int32_t d, int32_t h, int64_t run, int64_t ow0) {
-          if (d < 0 || h < 0) return;
-          const float* src = c + off;
-          float* xr = xch + d * HW + h * g.W;
-          const int32_t* w = tw + ow0;
-          for (int64_t i = 0; i < run; ++i) {
-            if (w[i] >= 0) xr[w[i]] += src[i];
+          const int64_t lo = std::min(run, std::max<int64_t>(0, wr->lo - ow0));
+          const int64_t hi = std::max(lo, std::min(run, wr->hi - ow0));
+          if (d < 0 || h < 0 || hi == lo) return;
+          const float* src = c + off + lo;
+          float* xr = xch + d * HW + h * g.W + wr->c0 + (ow0 + lo) * wr->step;
+          if (wr->step == 1) {
+            for (int64_t i = 0; i < hi - lo; ++i) xr[i] += src[i];
+          } else {
+            for (int64_t i = 0; i < hi - lo; ++i) xr[i * wr->step] += src[i];
           }
         });
       }
