@@ -1,3 +1,7 @@
 export * from './threads.js';
 export * from './gemm.js';
 export * from './acs.js';
+export * from './pool.js';
+export * from './norm.js';
+export * from './resample.js';
+export * from './conv.js';
