@@ -133,9 +133,9 @@ function buildModel(method: PocMethod, width: number, pretrained: Map<string, Te
     case '3d-scratch':
       return convert.to3d(fresh);
     case '3d-i3d-pretrained':
-      return convert.to3d(fresh, { i3dRepeatAxis: 0 });
+      return convert.to3d(fresh, { i3dRepeatAxis: 2 });
     case '2.5d-pretrained':
-      return convert.to2_5d(fresh, { axis: 0 });
+      return convert.to2_5d(fresh, { axis: 2 });
     case '2d-slices':
       return fresh;
   }
