@@ -41,6 +41,15 @@ export interface NativeBinding {
   softmaxBackward(log: boolean, y: Float32Array, g: Float32Array, d: Float32Array, outer: number, n: number, inner: number): void;
   argmaxMiddle(x: Float32Array, out: Int32Array, outer: number, n: number, inner: number): void;
   dropoutApply(x: Float32Array, y: Float32Array, n: number, k0: number, k1: number, threshold: number, scale: number): void;
+  // elementwise family (native/src/elementwise.cc): kind 0 exp, 1 sigmoid, 2 tanh, 3 silu, 4 gelu.
+  unaryForward(kind: number, x: Float32Array, y: Float32Array, n: number): void;
+  unaryBackward(kind: number, x: Float32Array | null, y: Float32Array | null, g: Float32Array, d: Float32Array, n: number): void;
+
+  // ACS family (native/src/acs.cc): one part = output channels [c0, c1) convolving in one plane.
+  // geo = [N, Cin, D, H, W, Cout, oD, oH, oW, k, stride×3, padding×3, dilation×3, groups, plane, c0, c1]
+  acsPartForward(x: Float32Array, w: Float32Array, y: Float32Array, geo: number[]): void;
+  acsPartBackwardWeight(x: Float32Array, dy: Float32Array, dw: Float32Array, geo: number[]): void;
+  acsPartBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geo: number[]): void;
   // GEMM family (native/src/gemm_napi.cc): force a kernel variant; false when unavailable.
   gemmSetKernel(name: string): boolean;
   // --- pooling, normalisation, resampling (native/src/{pool,norm,resample}.cc) ---

@@ -1,5 +1,6 @@
 export * from './threads.js';
 export * from './gemm.js';
+export * from './acs.js';
 export * from './pool.js';
 export * from './norm.js';
 export * from './resample.js';

@@ -1,4 +1,5 @@
 // The functional op library, exported from the package root as `F`. One line per op family.
+export * from './acs.js';
 export * from './conv.js';
 export * from './elementwise.js';
 export * from './activation.js';
