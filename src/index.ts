@@ -10,3 +10,5 @@ export * from './util/errors.js';
 export * as F from './ops/index.js';
 export * as nn from './nn/index.js';
 export * as io from './io/index.js';
+export * as convert from './convert/index.js';
+export * as models from './models/index.js';
