@@ -1,2 +1,3 @@
 export * from './safetensors.js';
 export { writeFileAtomic } from './atomic.js';
+export * from './png.js';
