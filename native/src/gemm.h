@@ -12,4 +12,9 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
 // Name of the kernel variant selected at run time ("avx512", "avx2", "generic").
 const char* sgemm_kernel_name();
 
+// Selects a kernel variant by name ("avx512", "avx2", "generic") for all later calls; returns false
+// (and changes nothing) when that variant is unknown or unsupported on this CPU. For tests and
+// benchmarks; ACSCONV_GEMM_KERNEL sets the initial choice the same way.
+bool sgemm_set_kernel(const char* name);
+
 }  // namespace acs

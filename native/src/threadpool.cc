@@ -68,17 +68,15 @@ class Pool {
   void ensure_started() {
     if (!workers_.empty() || threads_ <= 1) return;
     quit_ = false;
+    // Workers must start from the generation before the job about to be published: a worker that
+    // read generation_ itself after run() incremented it would miss that job and deadlock run().
+    const uint64_t start = generation_;
     for (int i = 1; i < threads_; ++i) {
-      workers_.emplace_back([this, i] { worker(i); });
+      workers_.emplace_back([this, i, start] { worker(i, start); });
     }
   }
 
-  void worker(int index) {
-    uint64_t seen = 0;
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      seen = generation_;
-    }
+  void worker(int index, uint64_t seen) {
     for (;;) {
       {
         std::unique_lock<std::mutex> lk(m_);
