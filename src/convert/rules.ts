@@ -39,6 +39,15 @@ function square(v: Num2 | null | undefined, name: string, ctx: RuleContext): num
 }
 
 /** A 3-tuple with `unit` at the 2.5D axis and `v` elsewhere. */
+/** An adaptive output size for three axes: equal entries (None = keep input size) extend, others do not. */
+function adaptive3(v: number | readonly (number | null)[], ctx: RuleContext): number | (number | null)[] {
+  if (typeof v === 'number') return v;
+  if (v.some((x) => x !== v[0])) {
+    throw new UnsupportedError(`convert: ${ctx.path}: non-square outputSize [${v.join(', ')}] cannot be extended to three axes`);
+  }
+  return [v[0], v[0], v[0]];
+}
+
 function withAxis(v: number, unit: number, axis: Axis): [number, number, number] {
   const t: [number, number, number] = [v, v, v];
   t[axis - 2] = unit;
@@ -72,6 +81,23 @@ export function inflate(w2: Tensor, w3: Tensor, axis: Axis): void {
           // the two spatial coordinates that are not the repeat axis index the 2D kernel
           const [p, q] = axis === 2 ? [b, c] : axis === 3 ? [a, c] : [a, b];
           dst[((oi * k + a) * k + b) * k + c] = src[(oi * k + p) * k + q] / k;
+        }
+      }
+    }
+  }
+}
+
+/** w2 [A, B, k, k] → w3 [A, B, ...] with `reps` copies along `axis` (kernel 1×k×k repeated, not divided). */
+function repeatAlong(w2: Tensor, w3: Tensor, axis: Axis, reps: number): void {
+  const [a, b, k] = w2.shape;
+  const ext = withAxis(k, reps, axis);
+  const [e0, e1, e2] = ext;
+  for (let ab = 0; ab < a * b; ab++) {
+    for (let i = 0; i < e0; i++) {
+      for (let j = 0; j < e1; j++) {
+        for (let l = 0; l < e2; l++) {
+          const [p, q] = axis === 2 ? [j, l] : axis === 3 ? [i, l] : [i, j];
+          w3.data[((ab * e0 + i) * e1 + j) * e2 + l] = w2.data[(ab * k + p) * k + q];
         }
       }
     }
@@ -126,14 +152,20 @@ function convTransposeRule(m: Module, ctx: RuleContext): Module {
     case 'softacs': // no soft transposed variant: the decoder uses the ACS adjoint
       out = new nn.ACSConvTranspose(c.inChannels, c.outChannels, k, { ...base, stride, padding, outputPadding });
       break;
-    case '2.5d':
-      out = new nn.ConvTranspose3d(c.inChannels, c.outChannels, withAxis(k, 1, ctx.axis), {
+    case '2.5d': {
+      // Each slice is upsampled on its own; along the unit axis the kernel spans `stride` slices with
+      // the same 2D kernel (a nearest-neighbour ×stride), so D follows the encoder's 3D pooling.
+      const t = new nn.ConvTranspose3d(c.inChannels, c.outChannels, withAxis(k, stride, ctx.axis), {
         ...base,
+        dilation: withAxis(dilation, 1, ctx.axis),
         stride,
         padding: withAxis(padding, 0, ctx.axis),
         outputPadding: withAxis(outputPadding, 0, ctx.axis),
       });
-      break;
+      repeatAlong(param(c, 'weight')!, param(t, 'weight')!, ctx.axis, stride);
+      copyParam(c, t, 'bias', ctx);
+      return t;
+    }
     case '3d': {
       const c3 = new nn.ConvTranspose3d(c.inChannels, c.outChannels, k, { ...base, stride, padding, outputPadding });
       if (ctx.i3dRepeatAxis === undefined) return c3;
@@ -213,8 +245,8 @@ export const RULES = new Map<abstract new (...args: never[]) => Module, Rule>([
       countIncludePad: p.countIncludePad,
     });
   }],
-  [nn.AdaptiveAvgPool2d, (m, ctx) => new nn.AdaptiveAvgPool3d(square((m as nn.AdaptiveAvgPool2d).outputSize, 'outputSize', ctx))],
-  [nn.AdaptiveMaxPool2d, (m, ctx) => new nn.AdaptiveMaxPool3d(square((m as nn.AdaptiveMaxPool2d).outputSize, 'outputSize', ctx))],
+  [nn.AdaptiveAvgPool2d, (m, ctx) => new nn.AdaptiveAvgPool3d(adaptive3((m as nn.AdaptiveAvgPool2d).outputSize, ctx))],
+  [nn.AdaptiveMaxPool2d, (m, ctx) => new nn.AdaptiveMaxPool3d(adaptive3((m as nn.AdaptiveMaxPool2d).outputSize, ctx))],
   [nn.Upsample, (m, ctx) => {
     const u = m as nn.Upsample;
     const mode = u.mode === 'bilinear' ? 'trilinear' : u.mode;

@@ -2,7 +2,9 @@
  * Deterministic weights shared with scripts/fixtures/gen_models.py (`det_values`): an integer hash of
  * (key, index), so fixtures need not store full-size weights. Same float64 arithmetic as numpy.
  */
-import { type Module, Tensor } from '../../src/index.js';
+import { Tensor, nn } from '../../src/index.js';
+
+type Module = nn.Module;
 
 function fnv1a(key: string): number {
   let h = 0x811c9dc5;

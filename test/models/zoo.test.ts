@@ -3,9 +3,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type Module, io, models, noGrad, zeros } from '../../src/index.js';
+import { io, models, noGrad, zeros, nn } from '../../src/index.js';
 import { FIXTURES, assertClose, loadFixture } from '../helpers.js';
 import { detFill, detValues, relErr } from './det-weights.js';
+
+type Module = nn.Module;
 
 const KEYS = JSON.parse(readFileSync(join(FIXTURES, 'models', 'keys.json'), 'utf8')) as Record<string, [string, number[]][]>;
 
