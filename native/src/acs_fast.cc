@@ -19,6 +19,8 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define ACS_FAST_X86 1
+// GCC 12's avx512fintrin.h reads an uninitialised __Y inside _mm512_reduce_add_ps (a header false positive).
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 namespace acs {
