@@ -50,6 +50,7 @@ export interface NativeBinding {
   acsPartForward(x: Float32Array, w: Float32Array, y: Float32Array, geo: number[]): void;
   acsPartBackwardWeight(x: Float32Array, dy: Float32Array, dw: Float32Array, geo: number[]): void;
   acsPartBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geo: number[]): void;
+  acsSetFastPath(enabled: boolean): boolean;
   // GEMM family (native/src/gemm_napi.cc): force a kernel variant; false when unavailable.
   gemmSetKernel(name: string): boolean;
   // --- pooling, normalisation, resampling (native/src/{pool,norm,resample}.cc) ---
