@@ -12,15 +12,18 @@ import { writeFileAtomic } from '../src/io/atomic.js';
 interface BenchEntry {
   name: string;
   title: string;
-  load: () => Promise<() => Promise<string>>;
+  /** Module in bench/ and the function it exports: `async () => markdown`. */
+  file: string;
+  fn: string;
 }
 
 const BENCHES: BenchEntry[] = [
-  { name: 'gemm', title: 'SGEMM', load: async () => (await import('./gemm.js')).runGemmBench },
-  { name: 'conv3d', title: 'Conv3d layer', load: async () => (await import('./conv3d.js')).runConv3dBench },
-  { name: 'acs', title: 'ACS convolution layer', load: async () => (await import('./acs.js')).runAcsBench },
-  { name: 'models', title: 'Models: training steps and inference', load: async () => (await import('./models.js')).runModelsBench },
-  { name: 'memory', title: 'Memory', load: async () => (await import('./memory.js')).runMemoryBench },
+  { name: 'gemm', title: 'SGEMM', file: './gemm.js', fn: 'runGemmBench' },
+  { name: 'conv3d', title: 'Conv3d layer', file: './conv3d.js', fn: 'runConv3dBench' },
+  { name: 'acs', title: 'ACS convolution layer', file: './acs.js', fn: 'runAcsBench' },
+  { name: 'elementwise', title: 'Elementwise ops', file: './elementwise.js', fn: 'runElementwiseBench' },
+  { name: 'models', title: 'Models: training steps and inference', file: './models.js', fn: 'runModelsBench' },
+  { name: 'memory', title: 'Memory', file: './memory.js', fn: 'runMemoryBench' },
 ];
 
 export function torchAvailable(): boolean {
@@ -51,8 +54,8 @@ export async function runBenchmarks(names: string[], out: string | null): Promis
   ];
   for (const b of selected) {
     process.stderr.write(`== ${b.name}\n`);
-    const run = await b.load();
-    parts.push(`## ${b.title}`, '', await run(), '');
+    const mod = (await import(b.file)) as Record<string, () => Promise<string>>;
+    parts.push(`## ${b.title}`, '', await mod[b.fn](), '');
   }
   const text = parts.join('\n');
   if (out) writeFileAtomic(out, [new TextEncoder().encode(text)]);
