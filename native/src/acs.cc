@@ -134,9 +134,9 @@ inline void walk_runs(const Geo& g, const int32_t* td, const int32_t* th, int64_
   }
 }
 
-// col[(ci, kp, kq), t] for channels [0, nc) of xc (already offset to the first channel).
-void im2col(const Geo& g, const Tables& tb, const float* xc, int64_t nc, int64_t t0, int64_t t1, float* col) {
-  const int64_t T = t1 - t0, HW = g.H * g.W, DHW = g.in_sp();
+// col[(ci, kp, kq), t] (row stride ld) for channels [0, nc) of xc (already offset to the first channel).
+void im2col(const Geo& g, const Tables& tb, const float* xc, int64_t nc, int64_t t0, int64_t t1, float* col, int64_t ld) {
+  const int64_t HW = g.H * g.W, DHW = g.in_sp();
   for (int64_t ci = 0; ci < nc; ++ci) {
     const float* xch = xc + ci * DHW;
     for (int64_t kp = 0; kp < g.k; ++kp) {
@@ -144,7 +144,7 @@ void im2col(const Geo& g, const Tables& tb, const float* xc, int64_t nc, int64_t
         const int32_t* tab[3];
         const Tables::Run* wr;
         tb.taps(g.plane, kp, kq, tab, &wr);
-        float* c = col + ((ci * g.k + kp) * g.k + kq) * T;
+        float* c = col + ((ci * g.k + kp) * g.k + kq) * ld;
         walk_runs(g, tab[0], tab[1], t0, t1, [&](int64_t off, int32_t d, int32_t h, int64_t run, int64_t ow0) {
           float* dst = c + off;
           const int64_t lo = std::min(run, std::max<int64_t>(0, wr->lo - ow0));
@@ -167,9 +167,9 @@ void im2col(const Geo& g, const Tables& tb, const float* xc, int64_t nc, int64_t
   }
 }
 
-// The adjoint of im2col: dx[ci, tap position] += col[(ci, kp, kq), t].
-void col2im(const Geo& g, const Tables& tb, const float* col, int64_t nc, int64_t t0, int64_t t1, float* dxc) {
-  const int64_t T = t1 - t0, HW = g.H * g.W, DHW = g.in_sp();
+// The adjoint of im2col: dx[ci, tap position] += col[(ci, kp, kq), t] (row stride ld).
+void col2im(const Geo& g, const Tables& tb, const float* col, int64_t nc, int64_t t0, int64_t t1, float* dxc, int64_t ld) {
+  const int64_t HW = g.H * g.W, DHW = g.in_sp();
   for (int64_t ci = 0; ci < nc; ++ci) {
     float* xch = dxc + ci * DHW;
     for (int64_t kp = 0; kp < g.k; ++kp) {
@@ -177,7 +177,7 @@ void col2im(const Geo& g, const Tables& tb, const float* col, int64_t nc, int64_
         const int32_t* tab[3];
         const Tables::Run* wr;
         tb.taps(g.plane, kp, kq, tab, &wr);
-        const float* c = col + ((ci * g.k + kp) * g.k + kq) * T;
+        const float* c = col + ((ci * g.k + kp) * g.k + kq) * ld;
         walk_runs(g, tab[0], tab[1], t0, t1, [&](int64_t off, int32_t d, int32_t h, int64_t run, int64_t ow0) {
           const int64_t lo = std::min(run, std::max<int64_t>(0, wr->lo - ow0));
           const int64_t hi = std::max(lo, std::min(run, wr->hi - ow0));
@@ -229,6 +229,20 @@ std::vector<float>& workspace(size_t n) {
   return ws;
 }
 
+// Calling-thread buffers of the batched path, kept across calls: fresh megabyte allocations cost a page
+// fault per 4 KiB on every call.
+template <int Tag>
+float* keep(size_t n) {
+  thread_local std::vector<float> ws;
+  if (ws.size() < n) ws.resize(n);
+  return ws.data();
+}
+
+FastA& kept_a() {
+  thread_local FastA a;
+  return a;
+}
+
 // The implicit-GEMM path (acs_fast.cc) applies when every axis has stride 1 and keeps its size.
 bool fast_geometry(const Geo& g, AcsFastPart* f) {
   const int64_t n[3] = {g.D, g.H, g.W}, o[3] = {g.oD, g.oH, g.oW};
@@ -251,15 +265,142 @@ bool fast_geometry(const Geo& g, AcsFastPart* f) {
   return true;
 }
 
+// Small outputs (deep layers: 2³–3³ positions per item) leave a per-item tile mostly empty lanes and
+// give each GEMM a few columns. There the whole batch becomes one GEMM: col[Kg, N·S] (item n at
+// columns n·S…), and sgemm threads internally over its large M×Kg panels.
+constexpr int64_t kBatchedMaxS = 64;
+constexpr int64_t kBatchedMaxCol = int64_t{1} << 22;  // floats in col (16 MiB)
+
+// Below this the direct kernel's 64-lane tiles are mostly empty (2³ = 8 positions) and the batched GEMM
+// wins the forward and input gradient too; from 3³ (27 positions) on, the direct kernel is faster (measured).
+bool tiny_output(const Geo& g) { return g.out_sp() <= 16; }
+
+bool batched_geometry(const Geo& g, const std::vector<Segment>& seg) {
+  return acs_fast_enabled() && g.out_sp() < kBatchedMaxS && seg.size() <= 2 && g.Kg() * g.N * g.out_sp() <= kBatchedMaxCol;
+}
+
+// off[t·S + s]: input offset (within a channel) that tap t of output position s reads, or -1 for padding.
+// With a few positions per item, runs along W are a handful of elements, so a table beats walk_runs.
+std::vector<int32_t> tap_offsets(const Geo& g, const Tables& tb) {
+  const int64_t S = g.out_sp(), kk = g.k * g.k;
+  std::vector<int32_t> off(kk * S);
+  for (int64_t kp = 0; kp < g.k; ++kp) {
+    for (int64_t kq = 0; kq < g.k; ++kq) {
+      const int32_t* tab[3];
+      const Tables::Run* wr;
+      tb.taps(g.plane, kp, kq, tab, &wr);
+      int32_t* o = off.data() + (kp * g.k + kq) * S;
+      for (int64_t s = 0; s < S; ++s) {
+        const int64_t od = s / (g.oH * g.oW), oh = (s / g.oW) % g.oH, ow = s % g.oW;
+        const int32_t d = tab[0][od], h = tab[1][oh], w = tab[2][ow];
+        o[s] = (d < 0 || h < 0 || w < 0) ? -1 : static_cast<int32_t>((d * g.H + h) * g.W + w);
+      }
+    }
+  }
+  return off;
+}
+
+// col[(ci, t), n·S + s] = x[n, group channel ci, off[t, s]].
+void batched_im2col(const Geo& g, const std::vector<int32_t>& off, const float* x, const Segment& sg, float* col) {
+  const int64_t S = g.out_sp(), P = g.N * S, Cg = g.Cg(), DHW = g.in_sp(), kk = g.k * g.k;
+  parallel_for(g.N * Cg, [&](int64_t b, int64_t e, int) {
+    for (int64_t task = b; task < e; ++task) {
+      const int64_t n = task / Cg, ci = task % Cg;
+      const float* xc = x + (n * g.Cin + sg.gi * Cg + ci) * DHW;
+      for (int64_t t = 0; t < kk; ++t) {
+        float* c = col + (ci * kk + t) * P + n * S;
+        const int32_t* o = off.data() + t * S;
+        for (int64_t s = 0; s < S; ++s) c[s] = o[s] >= 0 ? xc[o[s]] : 0.f;
+      }
+    }
+  });
+}
+
+// dyp[r, n·S + t] = dy[n, r0 + r, t].
+void batched_pack_dy(const Geo& g, const Segment& sg, const float* dy, float* dyp) {
+  const int64_t S = g.out_sp(), P = g.N * S, M = sg.r1 - sg.r0;
+  for (int64_t n = 0; n < g.N; ++n) {
+    for (int64_t r = 0; r < M; ++r) std::memcpy(dyp + r * P + n * S, dy + (n * g.Cout + sg.r0 + r) * S, sizeof(float) * S);
+  }
+}
+
+void batched_forward(const Geo& g, const Tables& tb, const std::vector<Segment>& seg, const float* x, const float* w,
+                     float* y) {
+  const std::vector<int32_t> off = tap_offsets(g, tb);
+  const int64_t S = g.out_sp(), P = g.N * S, Kg = g.Kg();
+  float* col = keep<0>(Kg * P);
+  for (const Segment& sg : seg) {
+    const int64_t M = sg.r1 - sg.r0;
+    float* tmp = keep<1>(M * P);
+    batched_im2col(g, off, x, sg, col);
+    if (acs_fast_usable()) {
+      acs_fast_pack_a(kept_a(), w + sg.r0 * Kg, M, Kg, Kg, 1);
+      acs_fast_gemm_parallel(kept_a(), col, P, P, tmp, P, false);
+    } else {
+      sgemm(false, false, M, P, Kg, 1.f, w + sg.r0 * Kg, Kg, col, P, 0.f, tmp, P, true);
+    }
+    for (int64_t n = 0; n < g.N; ++n) {
+      for (int64_t r = 0; r < M; ++r) std::memcpy(y + (n * g.Cout + sg.r0 + r) * S, tmp + r * P + n * S, sizeof(float) * S);
+    }
+  }
+}
+
+void batched_backward_weight(const Geo& g, const Tables& tb, const std::vector<Segment>& seg, const float* x,
+                             const float* dy, float* dw) {
+  const std::vector<int32_t> off = tap_offsets(g, tb);
+  const int64_t P = g.N * g.out_sp(), Kg = g.Kg();
+  float* col = keep<0>(Kg * P);
+  for (const Segment& sg : seg) {
+    const int64_t M = sg.r1 - sg.r0;
+    float* dyp = keep<1>(M * P);
+    batched_im2col(g, off, x, sg, col);
+    batched_pack_dy(g, sg, dy, dyp);
+    sgemm(false, true, M, Kg, P, 1.f, dyp, P, col, P, 1.f, dw + sg.r0 * Kg, Kg, true);
+  }
+}
+
+void batched_backward_input(const Geo& g, const Tables& tb, const std::vector<Segment>& seg, const float* dy,
+                            const float* w, float* dx) {
+  const std::vector<int32_t> off = tap_offsets(g, tb);
+  const int64_t S = g.out_sp(), P = g.N * S, Kg = g.Kg(), Cg = g.Cg(), DHW = g.in_sp(), kk = g.k * g.k;
+  float* col = keep<0>(Kg * P);
+  for (const Segment& sg : seg) {
+    const int64_t M = sg.r1 - sg.r0;
+    float* dyp = keep<1>(M * P);
+    batched_pack_dy(g, sg, dy, dyp);
+    if (acs_fast_usable()) {
+      acs_fast_pack_a(kept_a(), w + sg.r0 * Kg, Kg, M, 1, Kg);
+      acs_fast_gemm_parallel(kept_a(), dyp, P, P, col, P, false);
+    } else {
+      sgemm(true, false, Kg, P, M, 1.f, w + sg.r0 * Kg, Kg, dyp, P, 0.f, col, P, true);
+    }
+    // Tasks own disjoint (item, input channel) pairs, so the scatter-add needs no atomics.
+    parallel_for(g.N * Cg, [&](int64_t b, int64_t e, int) {
+      for (int64_t task = b; task < e; ++task) {
+        const int64_t n = task / Cg, ci = task % Cg;
+        float* xc = dx + (n * g.Cin + sg.gi * Cg + ci) * DHW;
+        for (int64_t t = 0; t < kk; ++t) {
+          const float* c = col + (ci * kk + t) * P + n * S;
+          const int32_t* o = off.data() + t * S;
+          for (int64_t s = 0; s < S; ++s) {
+            if (o[s] >= 0) xc[o[s]] += c[s];
+          }
+        }
+      }
+    });
+  }
+}
+
 // y[n, c0:c1] = part convolution of x with w[c0:c1] (overwrites the slice).
 void part_forward(const Geo& g, const float* x, const float* w, float* y) {
   AcsFastPart f;
-  if (fast_geometry(g, &f)) return acs_fast_forward(f, x, w, y);
-  const Tables tb(g);
-  const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
   const std::vector<Segment> seg = segments(g);
+  if (seg.empty()) return;
+  const Tables tb(g);
+  if (fast_geometry(g, &f) && !tiny_output(g)) return acs_fast_forward(f, x, w, y);
+  if (batched_geometry(g, seg)) return batched_forward(g, tb, seg, x, w, y);
+  const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
   const int64_t nG = static_cast<int64_t>(seg.size());
-  if (nG == 0) return;
   const int64_t T = tile_width(Kg, S, g.N * nG), nT = (S + T - 1) / T;
   parallel_for(g.N * nG * nT, [&](int64_t b, int64_t e, int) {
     float* col = workspace(Kg * T).data();
@@ -267,7 +408,7 @@ void part_forward(const Geo& g, const float* x, const float* w, float* y) {
       const int64_t tile = task % nT, n = task / (nT * nG);
       const Segment& sg = seg[(task / nT) % nG];
       const int64_t t0 = tile * T, t1 = std::min(S, t0 + T);
-      im2col(g, tb, x + (n * g.Cin + sg.gi * Cg) * DHW, Cg, t0, t1, col);
+      im2col(g, tb, x + (n * g.Cin + sg.gi * Cg) * DHW, Cg, t0, t1, col, t1 - t0);
       sgemm(false, false, sg.r1 - sg.r0, t1 - t0, Kg, 1.f, w + sg.r0 * Kg, Kg, col, t1 - t0, 0.f,
             y + (n * g.Cout + sg.r0) * S + t0, S, false);
     }
@@ -277,12 +418,13 @@ void part_forward(const Geo& g, const float* x, const float* w, float* y) {
 // dw[c0:c1] += Σ_n,t dy[n, c0:c1, t] · col[:, t]ᵀ, with per-thread partial sums reduced at the end.
 void part_backward_weight(const Geo& g, const float* x, const float* dy, float* dw) {
   AcsFastPart f;
-  if (fast_geometry(g, &f)) return acs_fast_backward_weight(f, x, dy, dw);
-  const Tables tb(g);
-  const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
   const std::vector<Segment> seg = segments(g);
+  if (seg.empty()) return;
+  const Tables tb(g);
+  if (batched_geometry(g, seg)) return batched_backward_weight(g, tb, seg, x, dy, dw);
+  if (fast_geometry(g, &f)) return acs_fast_backward_weight(f, x, dy, dw);
+  const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
   const int64_t nG = static_cast<int64_t>(seg.size());
-  if (nG == 0) return;
   const int64_t T = tile_width(Kg, S, g.N * nG), nT = (S + T - 1) / T;
   const int64_t part_sz = (g.c1 - g.c0) * Kg;
   const int nth = num_threads();
@@ -298,7 +440,7 @@ void part_backward_weight(const Geo& g, const float* x, const float* dy, float* 
       const int64_t tile = task % nT, n = (task / nT) % g.N;
       const Segment& sg = seg[task / (nT * g.N)];
       const int64_t t0 = tile * T, t1 = std::min(S, t0 + T);
-      im2col(g, tb, x + (n * g.Cin + sg.gi * Cg) * DHW, Cg, t0, t1, col);
+      im2col(g, tb, x + (n * g.Cin + sg.gi * Cg) * DHW, Cg, t0, t1, col, t1 - t0);
       sgemm(false, true, sg.r1 - sg.r0, Kg, t1 - t0, 1.f, dy + (n * g.Cout + sg.r0) * S + t0, S, col, t1 - t0,
             1.f, acc.data() + (sg.r0 - g.c0) * Kg, Kg, false);
     }
@@ -315,12 +457,13 @@ void part_backward_weight(const Geo& g, const float* x, const float* dy, float* 
 // needs no atomics.
 void part_backward_input(const Geo& g, const float* dy, const float* w, float* dx) {
   AcsFastPart f;
-  if (fast_geometry(g, &f)) return acs_fast_backward_input(f, dy, w, dx);
-  const Tables tb(g);
-  const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp(), kk = g.k * g.k;
   const std::vector<Segment> seg = segments(g);
+  if (seg.empty()) return;
+  const Tables tb(g);
+  if (fast_geometry(g, &f) && !tiny_output(g)) return acs_fast_backward_input(f, dy, w, dx);
+  if (batched_geometry(g, seg)) return batched_backward_input(g, tb, seg, dy, w, dx);
+  const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp(), kk = g.k * g.k;
   const int64_t nG = static_cast<int64_t>(seg.size());
-  if (nG == 0) return;
   const int64_t want = 2 * num_threads();
   const int64_t blocks_per_group =
       std::min<int64_t>(Cg, std::max<int64_t>(1, (want + g.N * nG - 1) / (g.N * nG)));
@@ -337,7 +480,7 @@ void part_backward_input(const Geo& g, const float* dy, const float* w, float* d
         const int64_t t1 = std::min(S, t0 + T);
         sgemm(true, false, nc * kk, t1 - t0, sg.r1 - sg.r0, 1.f, w + sg.r0 * Kg + ci0 * kk, Kg,
               dy + (n * g.Cout + sg.r0) * S + t0, S, 0.f, col, t1 - t0, false);
-        col2im(g, tb, col, nc, t0, t1, dx + (n * g.Cin + sg.gi * Cg + ci0) * DHW);
+        col2im(g, tb, col, nc, t0, t1, dx + (n * g.Cin + sg.gi * Cg + ci0) * DHW, t1 - t0);
       }
     }
   });

@@ -44,6 +44,7 @@ bool cpu_ok() {
 }  // namespace
 
 bool acs_fast_usable() { return cpu_ok() && g_enabled.load(std::memory_order_relaxed); }
+bool acs_fast_enabled() { return g_enabled.load(std::memory_order_relaxed); }
 
 #ifdef ACS_FAST_X86
 namespace {
@@ -287,7 +288,63 @@ MicroDwFn micro_dw_for(int mr, int nb) {
   }
 }
 
+// One register block of a FastA over the 64-column tile at column q0 of B / C.
+void gemm_block_tile(const FastA& A, size_t bi, const float* b, int64_t ldb, int64_t ncols, int64_t q0, float* c,
+                     int64_t ldc, bool accumulate) {
+  __mmask16 m[4];
+  range_masks(q0, ncols, m, 4);
+  const Seg seg{0, ldb, static_cast<int32_t>(A.K), 0};
+  const int rows = A.rows[bi];
+  const MicroFn fn = micro_for(rows);
+  float* cb = c + A.r0[bi] * ldc + q0;
+  fn(&seg, 1, A.block(bi), b + q0, m, cb, ldc, m, accumulate);
+  if (rows > 6 && q0 + 32 < ncols) fn(&seg, 1, A.block(bi), b + q0 + 32, m + 2, cb + 32, ldc, m + 2, accumulate);
+}
+
 }  // namespace
+
+void acs_fast_pack_a(FastA& A, const float* a, int64_t M, int64_t K, int64_t lda, int64_t ska) {
+  A.M = M;
+  A.K = K;
+  A.r0.clear();
+  A.rows.clear();
+  split_rows(0, M, [&](int64_t r0, int64_t r1) {
+    A.r0.push_back(r0);
+    A.rows.push_back(static_cast<int>(r1 - r0));
+  });
+  if (A.buf.size() < static_cast<size_t>(M * K)) A.buf.resize(static_cast<size_t>(M * K));
+  // Deep layers carry megabytes of weights: pack in parallel, reading the block's rows side by side.
+  parallel_for(static_cast<int64_t>(A.r0.size()), [&](int64_t s, int64_t e, int) {
+    for (int64_t bi = s; bi < e; ++bi) {
+      const int rows = A.rows[bi];
+      float* p = A.buf.data() + K * A.r0[bi];
+      const float* src = a + A.r0[bi] * lda;
+      if (ska == 1) {
+        for (int64_t k = 0; k < K; ++k) {
+          for (int r = 0; r < rows; ++r) p[k * rows + r] = src[r * lda + k];
+        }
+      } else {
+        for (int64_t k = 0; k < K; ++k) {
+          for (int r = 0; r < rows; ++r) p[k * rows + r] = src[r * lda + k * ska];
+        }
+      }
+    }
+  });
+}
+
+void acs_fast_gemm(const FastA& A, const float* b, int64_t ldb, int64_t ncols, float* c, int64_t ldc, bool accumulate) {
+  for (int64_t q0 = 0; q0 < ncols; q0 += kTile) {
+    for (size_t bi = 0; bi < A.r0.size(); ++bi) gemm_block_tile(A, bi, b, ldb, ncols, q0, c, ldc, accumulate);
+  }
+}
+
+void acs_fast_gemm_parallel(const FastA& A, const float* b, int64_t ldb, int64_t ncols, float* c, int64_t ldc,
+                            bool accumulate) {
+  const int64_t nb = static_cast<int64_t>(A.r0.size()), nT = (ncols + kTile - 1) / kTile;
+  parallel_for(nb * nT, [&](int64_t s, int64_t e, int) {
+    for (int64_t t = s; t < e; ++t) gemm_block_tile(A, t % nb, b, ldb, ncols, (t / nb) * kTile, c, ldc, accumulate);
+  });
+}
 
 void acs_fast_forward(const AcsFastPart& p, const float* x, const float* w, float* y) {
   const int64_t S = p.D * p.H * p.W, kk = p.k * p.k, Cg = p.Cin / p.groups, Kg = Cg * kk;
@@ -387,6 +444,9 @@ void acs_fast_backward_weight(const AcsFastPart& p, const float* x, const float*
 }
 
 #else
+void acs_fast_pack_a(FastA&, const float*, int64_t, int64_t, int64_t, int64_t) {}
+void acs_fast_gemm(const FastA&, const float*, int64_t, int64_t, float*, int64_t, bool) {}
+void acs_fast_gemm_parallel(const FastA&, const float*, int64_t, int64_t, float*, int64_t, bool) {}
 void acs_fast_forward(const AcsFastPart&, const float*, const float*, float*) {}
 void acs_fast_backward_input(const AcsFastPart&, const float*, const float*, float*) {}
 void acs_fast_backward_weight(const AcsFastPart&, const float*, const float*, float*) {}

@@ -3,7 +3,9 @@
 // input at a constant flattened offset, so the taps are fed straight from x (masked loads zero the
 // padding) with no column buffer, and the output is written once, in place.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace acs {
 
@@ -17,11 +19,31 @@ struct AcsFastPart {
 
 // Whether the CPU runs the fast path and it is enabled (acsSetFastPath, for tests and comparisons).
 bool acs_fast_usable();
+// Whether the fast paths are enabled at all (the batched small-output path runs on any CPU, with sgemm
+// where AVX-512 is missing); false routes everything through the plain im2col path.
+bool acs_fast_enabled();
 // y[n, c0:c1] = the part's convolution (overwrites).
 void acs_fast_forward(const AcsFastPart& p, const float* x, const float* w, float* y);
 // dx += the part's input gradient.
 void acs_fast_backward_input(const AcsFastPart& p, const float* dy, const float* w, float* dx);
 // dw[c0:c1] += the part's weight gradient.
 void acs_fast_backward_weight(const AcsFastPart& p, const float* x, const float* dy, float* dw);
+
+// A matrix A[M, K] (element (m, k) at a[m·lda + k·ska]) packed into the register blocks of the fast
+// microkernels, for GEMMs whose B is an already gathered column buffer (strided or batched geometries).
+// Blocks are stored back to back in buf (block i at offset K·r0[i]); reusing one FastA keeps its buffer.
+struct FastA {
+  int64_t M = 0, K = 0;
+  std::vector<int64_t> r0;
+  std::vector<int> rows;
+  std::vector<float> buf;
+  const float* block(size_t i) const { return buf.data() + K * r0[i]; }
+};
+void acs_fast_pack_a(FastA& out, const float* a, int64_t M, int64_t K, int64_t lda, int64_t ska);
+// C[0:M, 0:ncols] (=|+=) A · B, B[K, ncols] with row stride ldb, single-threaded (callers thread over tiles).
+void acs_fast_gemm(const FastA& A, const float* b, int64_t ldb, int64_t ncols, float* c, int64_t ldc, bool accumulate);
+// The same, threaded over (64-column tile, row block) pairs.
+void acs_fast_gemm_parallel(const FastA& A, const float* b, int64_t ldb, int64_t ncols, float* c, int64_t ldc,
+                            bool accumulate);
 
 }  // namespace acs
