@@ -136,6 +136,7 @@ inline void walk_runs(const Geo& g, const int32_t* td, const int32_t* th, int64_
 
 // col[(ci, kp, kq), t] (row stride ld) for channels [0, nc) of xc (already offset to the first channel).
 void im2col(const Geo& g, const Tables& tb, const float* xc, int64_t nc, int64_t t0, int64_t t1, float* col, int64_t ld) {
+  const bool vec = acs_fast_usable();  // stride-2 runs: permute two vectors instead of a scalar loop
   const int64_t HW = g.H * g.W, DHW = g.in_sp();
   for (int64_t ci = 0; ci < nc; ++ci) {
     const float* xch = xc + ci * DHW;
@@ -158,6 +159,8 @@ void im2col(const Geo& g, const Tables& tb, const float* xc, int64_t nc, int64_t
           const float* xr = xch + d * HW + h * g.W + wr->c0 + (ow0 + lo) * wr->step;
           if (wr->step == 1) {
             std::memcpy(dst + lo, xr, sizeof(float) * (hi - lo));
+          } else if (wr->step == 2 && vec) {
+            acs_fast_gather2(dst + lo, xr, hi - lo);
           } else {
             for (int64_t i = 0; i < hi - lo; ++i) dst[lo + i] = xr[i * wr->step];
           }
@@ -169,6 +172,7 @@ void im2col(const Geo& g, const Tables& tb, const float* xc, int64_t nc, int64_t
 
 // The adjoint of im2col: dx[ci, tap position] += col[(ci, kp, kq), t] (row stride ld).
 void col2im(const Geo& g, const Tables& tb, const float* col, int64_t nc, int64_t t0, int64_t t1, float* dxc, int64_t ld) {
+  const bool vec = acs_fast_usable();
   const int64_t HW = g.H * g.W, DHW = g.in_sp();
   for (int64_t ci = 0; ci < nc; ++ci) {
     float* xch = dxc + ci * DHW;
@@ -186,6 +190,8 @@ void col2im(const Geo& g, const Tables& tb, const float* col, int64_t nc, int64_
           float* xr = xch + d * HW + h * g.W + wr->c0 + (ow0 + lo) * wr->step;
           if (wr->step == 1) {
             for (int64_t i = 0; i < hi - lo; ++i) xr[i] += src[i];
+          } else if (wr->step == 2 && vec) {
+            acs_fast_scatter_add2(xr, src, hi - lo);
           } else {
             for (int64_t i = 0; i < hi - lo; ++i) xr[i * wr->step] += src[i];
           }
@@ -401,16 +407,29 @@ void part_forward(const Geo& g, const float* x, const float* w, float* y) {
   if (batched_geometry(g, seg)) return batched_forward(g, tb, seg, x, w, y);
   const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
   const int64_t nG = static_cast<int64_t>(seg.size());
-  const int64_t T = tile_width(Kg, S, g.N * nG), nT = (S + T - 1) / T;
+  const bool fast = acs_fast_usable();
+  int64_t T = tile_width(Kg, S, g.N * nG);
+  // The direct kernel's microkernel on the gathered tile: weights packed once into exact-height row
+  // blocks (a part's Cout/3 rows waste no lanes), tiles a multiple of its 64 columns.
+  std::vector<FastA> packs(fast ? nG : 0);
+  if (fast) {
+    T = std::min(S, std::max<int64_t>(64, T / 64 * 64));
+    for (int64_t i = 0; i < nG; ++i) acs_fast_pack_a(packs[i], w + seg[i].r0 * Kg, seg[i].r1 - seg[i].r0, Kg, Kg, 1);
+  }
+  const int64_t nT = (S + T - 1) / T;
   parallel_for(g.N * nG * nT, [&](int64_t b, int64_t e, int) {
     float* col = workspace(Kg * T).data();
     for (int64_t task = b; task < e; ++task) {
-      const int64_t tile = task % nT, n = task / (nT * nG);
-      const Segment& sg = seg[(task / nT) % nG];
+      const int64_t tile = task % nT, n = task / (nT * nG), si = (task / nT) % nG;
+      const Segment& sg = seg[si];
       const int64_t t0 = tile * T, t1 = std::min(S, t0 + T);
       im2col(g, tb, x + (n * g.Cin + sg.gi * Cg) * DHW, Cg, t0, t1, col, t1 - t0);
-      sgemm(false, false, sg.r1 - sg.r0, t1 - t0, Kg, 1.f, w + sg.r0 * Kg, Kg, col, t1 - t0, 0.f,
-            y + (n * g.Cout + sg.r0) * S + t0, S, false);
+      float* yo = y + (n * g.Cout + sg.r0) * S + t0;
+      if (fast) {
+        acs_fast_gemm(packs[si], col, t1 - t0, t1 - t0, yo, S, false);
+      } else {
+        sgemm(false, false, sg.r1 - sg.r0, t1 - t0, Kg, 1.f, w + sg.r0 * Kg, Kg, col, t1 - t0, 0.f, yo, S, false);
+      }
     }
   });
 }
@@ -469,17 +488,33 @@ void part_backward_input(const Geo& g, const float* dy, const float* w, float* d
       std::min<int64_t>(Cg, std::max<int64_t>(1, (want + g.N * nG - 1) / (g.N * nG)));
   const int64_t B = (Cg + blocks_per_group - 1) / blocks_per_group;
   const int64_t nB = (Cg + B - 1) / B;
-  const int64_t T = tile_width(B * kk, S, g.N * nG * nB);
+  const bool fast = acs_fast_usable();
+  int64_t T = tile_width(B * kk, S, g.N * nG * nB);
+  // Fast: Wᵀ rows of each (segment, channel block) packed once for the direct kernel's microkernel.
+  std::vector<FastA> packs(fast ? nG * nB : 0);
+  if (fast) {
+    T = std::min(S, std::max<int64_t>(64, T / 64 * 64));
+    for (int64_t i = 0; i < nG * nB; ++i) {
+      const Segment& sg = seg[i / nB];
+      const int64_t ci0 = (i % nB) * B, nc = std::min(Cg, ci0 + B) - ci0;
+      acs_fast_pack_a(packs[i], w + sg.r0 * Kg + ci0 * kk, nc * kk, sg.r1 - sg.r0, 1, Kg);
+    }
+  }
   parallel_for(g.N * nG * nB, [&](int64_t b, int64_t e, int) {
     float* col = workspace(B * kk * T).data();
     for (int64_t task = b; task < e; ++task) {
-      const int64_t blk = task % nB, n = task / (nB * nG);
-      const Segment& sg = seg[(task / nB) % nG];
+      const int64_t blk = task % nB, n = task / (nB * nG), si = (task / nB) % nG;
+      const Segment& sg = seg[si];
       const int64_t ci0 = blk * B, nc = std::min(Cg, ci0 + B) - ci0;
       for (int64_t t0 = 0; t0 < S; t0 += T) {
         const int64_t t1 = std::min(S, t0 + T);
-        sgemm(true, false, nc * kk, t1 - t0, sg.r1 - sg.r0, 1.f, w + sg.r0 * Kg + ci0 * kk, Kg,
-              dy + (n * g.Cout + sg.r0) * S + t0, S, 0.f, col, t1 - t0, false);
+        const float* dyo = dy + (n * g.Cout + sg.r0) * S + t0;
+        if (fast) {
+          acs_fast_gemm(packs[si * nB + blk], dyo, S, t1 - t0, col, t1 - t0, false);
+        } else {
+          sgemm(true, false, nc * kk, t1 - t0, sg.r1 - sg.r0, 1.f, w + sg.r0 * Kg + ci0 * kk, Kg, dyo, S, 0.f, col,
+                t1 - t0, false);
+        }
         col2im(g, tb, col, nc, t0, t1, dx + (n * g.Cin + sg.gi * Cg + ci0) * DHW, t1 - t0);
       }
     }

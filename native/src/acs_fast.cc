@@ -21,6 +21,7 @@
 #define ACS_FAST_X86 1
 // GCC 12's avx512fintrin.h reads an uninitialised __Y inside _mm512_reduce_add_ps (a header false positive).
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
 namespace acs {
@@ -332,6 +333,32 @@ void acs_fast_pack_a(FastA& A, const float* a, int64_t M, int64_t K, int64_t lda
   });
 }
 
+ACS_FAST_TARGET void acs_fast_gather2(float* dst, const float* src, int64_t n) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    // Element 2·(n−1) is the last one read: the second load leaves out lane 15 (src[2i + 31]).
+    const __m512 a = _mm512_loadu_ps(src + 2 * i), b = _mm512_maskz_loadu_ps(0x7FFF, src + 2 * i + 16);
+    _mm512_storeu_ps(dst + i, _mm512_permutex2var_ps(a, even, b));
+  }
+  for (; i < n; ++i) dst[i] = src[2 * i];
+}
+
+ACS_FAST_TARGET void acs_fast_scatter_add2(float* dst, const float* src, int64_t n) {
+  // Lane l of the two destination vectors takes src[l / 2] (even lanes only).
+  const __m512i lo = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const __m512i hi = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 v = _mm512_loadu_ps(src + i);
+    float* d = dst + 2 * i;
+    const __m512 d0 = _mm512_loadu_ps(d), d1 = _mm512_maskz_loadu_ps(0x7FFF, d + 16);
+    _mm512_storeu_ps(d, _mm512_mask_add_ps(d0, 0x5555, d0, _mm512_permutexvar_ps(lo, v)));
+    _mm512_mask_storeu_ps(d + 16, 0x7FFF, _mm512_mask_add_ps(d1, 0x5555, d1, _mm512_permutexvar_ps(hi, v)));
+  }
+  for (; i < n; ++i) dst[2 * i] += src[i];
+}
+
 void acs_fast_gemm(const FastA& A, const float* b, int64_t ldb, int64_t ncols, float* c, int64_t ldc, bool accumulate) {
   for (int64_t q0 = 0; q0 < ncols; q0 += kTile) {
     for (size_t bi = 0; bi < A.r0.size(); ++bi) gemm_block_tile(A, bi, b, ldb, ncols, q0, c, ldc, accumulate);
@@ -446,6 +473,8 @@ void acs_fast_backward_weight(const AcsFastPart& p, const float* x, const float*
 #else
 void acs_fast_pack_a(FastA&, const float*, int64_t, int64_t, int64_t, int64_t) {}
 void acs_fast_gemm(const FastA&, const float*, int64_t, int64_t, float*, int64_t, bool) {}
+void acs_fast_gather2(float*, const float*, int64_t) {}
+void acs_fast_scatter_add2(float*, const float*, int64_t) {}
 void acs_fast_gemm_parallel(const FastA&, const float*, int64_t, int64_t, float*, int64_t, bool) {}
 void acs_fast_forward(const AcsFastPart&, const float*, const float*, float*) {}
 void acs_fast_backward_input(const AcsFastPart&, const float*, const float*, float*) {}

@@ -46,4 +46,9 @@ void acs_fast_gemm(const FastA& A, const float* b, int64_t ldb, int64_t ncols, f
 void acs_fast_gemm_parallel(const FastA& A, const float* b, int64_t ldb, int64_t ncols, float* c, int64_t ldc,
                             bool accumulate);
 
+// dst[i] = src[2i] for i < n (stride-2 runs of im2col), and its adjoint dst[2i] += src[i]. AVX-512 only:
+// callers check acs_fast_usable().
+void acs_fast_gather2(float* dst, const float* src, int64_t n);
+void acs_fast_scatter_add2(float* dst, const float* src, int64_t n);
+
 }  // namespace acs
