@@ -249,26 +249,131 @@ FastA& kept_a() {
   return a;
 }
 
-// The implicit-GEMM path (acs_fast.cc) applies when every axis has stride 1 and keeps its size.
-bool fast_geometry(const Geo& g, AcsFastPart* f) {
+// The implicit-GEMM path (acs_fast.cc) applies when every axis has o = ceil(n / stride): stride-1
+// same-size parts, and strided ones with "same"-style padding (ResNet's 3×3 and 1×1 stride-2 convs, the 7×7
+// stem). *split says whether x must first be split into phase volumes (some stride > 1).
+bool fast_geometry(const Geo& g, AcsFastPart* f, bool* split) {
   const int64_t n[3] = {g.D, g.H, g.W}, o[3] = {g.oD, g.oH, g.oW};
+  *split = false;
   for (int a = 0; a < 3; ++a) {
-    if (g.st[a] != 1 || n[a] != o[a]) return false;
+    if ((n[a] + g.st[a] - 1) / g.st[a] != o[a]) return false;
+    if (g.st[a] > 1) *split = true;
   }
   if (!acs_fast_usable()) return false;
-  *f = AcsFastPart{g.N, g.Cin, g.Cout, g.D, g.H, g.W, g.k, g.groups, g.plane, g.c0, g.c1, {0, 0, 0}, {0, 0, 0}};
+  *f = AcsFastPart{g.N, g.Cin, g.Cout, g.oD, g.oH, g.oW, g.k, g.groups, g.c0, g.c1, {}};
+  // Input coordinate of output j along axis a for a tap: st·j + c, c = off[a] + t·step[a] (DESIGN §4).
+  int64_t off[3], step[3];
   for (int a = 0; a < 3; ++a) {
+    step[a] = 0;
     if (a != g.plane) {
-      f->off0[a] = -g.pd[a];
-      f->step[a] = g.dl[a];
+      off[a] = -g.pd[a];
+      step[a] = g.dl[a];
     } else if (g.conv_rule) {
-      f->off0[a] = -g.pd[a];
+      off[a] = -g.pd[a];
     } else {
-      // Tables' rule with stride 1: the shortcut (positions j) when o == n, which holds here.
-      f->off0[a] = 0;
+      // Tables' rule: the shortcut (positions st·j) when it yields the right length, else k/2 − pad + st·j.
+      const bool same_or_half = o[a] == n[a] || 2 * o[a] == n[a];
+      off[a] = same_or_half ? 0 : g.k / 2 - g.pd[a];  // ceil(n / st) == o holds here
+    }
+  }
+  const int64_t S = g.out_sp();
+  for (int64_t kp = 0; kp < g.k; ++kp) {
+    for (int64_t kq = 0; kq < g.k; ++kq) {
+      int64_t t[3];
+      if (g.plane == 0) { t[0] = 0; t[1] = kp; t[2] = kq; }
+      else if (g.plane == 1) { t[0] = kp; t[1] = 0; t[2] = kq; }
+      else { t[0] = kp; t[1] = kq; t[2] = 0; }
+      int64_t q[3], phase = 0;
+      for (int a = 0; a < 3; ++a) {
+        const int64_t c = off[a] + t[a] * step[a];
+        const int64_t ph = ((c % g.st[a]) + g.st[a]) % g.st[a];
+        q[a] = (c - ph) / g.st[a];
+        phase = phase * g.st[a] + ph;
+      }
+      f->taps.push_back({q[0], q[1], q[2], phase * g.N * g.Cin * S});
     }
   }
   return true;
+}
+
+// Phase volumes of a strided geometry: xs[phase][n][c][j] = x[n, c, st·j + phase] per axis (zero past the end).
+int64_t phase_count(const Geo& g) { return g.st[0] * g.st[1] * g.st[2]; }
+
+// The phase volumes the part's taps read (a part's sampled axis reads one phase of it).
+std::vector<int64_t> used_phases(const Geo& g, const AcsFastPart& f) {
+  std::vector<char> used(phase_count(g), 0);
+  for (const AcsFastTap& t : f.taps) used[t.phase_off / (g.N * g.Cin * g.out_sp())] = 1;
+  std::vector<int64_t> out;
+  for (int64_t ph = 0; ph < phase_count(g); ++ph) {
+    if (used[ph]) out.push_back(ph);
+  }
+  return out;
+}
+
+void split_phases(const Geo& g, const std::vector<int64_t>& phases, const float* x, float* xs) {
+  const int64_t S = g.out_sp(), NC = g.N * g.Cin, np = static_cast<int64_t>(phases.size());
+  const bool vec = acs_fast_usable() && g.st[2] == 2 && g.W >= 32;
+  parallel_for(NC * np, [&](int64_t b, int64_t e, int) {
+    for (int64_t task = b; task < e; ++task) {
+      const int64_t ph = phases[task / NC], nc = task % NC;
+      const int64_t pd = ph / (g.st[1] * g.st[2]), phh = (ph / g.st[2]) % g.st[1], pw = ph % g.st[2];
+      const float* xc = x + nc * g.in_sp();
+      float* out = xs + (ph * NC + nc) * S;
+      const int64_t valid = (g.W - pw + g.st[2] - 1) / g.st[2];  // phase entries inside the row
+      for (int64_t j = 0; j < g.oD; ++j) {
+        const int64_t d = g.st[0] * j + pd;
+        for (int64_t i = 0; i < g.oH; ++i) {
+          float* o = out + (j * g.oH + i) * g.oW;
+          const int64_t h = g.st[1] * i + phh;
+          if (d >= g.D || h >= g.H) {
+            std::memset(o, 0, sizeof(float) * g.oW);
+            continue;
+          }
+          const float* xr = xc + (d * g.H + h) * g.W + pw;
+          if (g.st[2] == 1) {
+            std::memcpy(o, xr, sizeof(float) * g.W);
+          } else if (vec) {
+            acs_fast_gather2(o, xr, valid);
+          } else {
+            for (int64_t l = 0; l < valid; ++l) o[l] = xr[g.st[2] * l];
+          }
+          for (int64_t l = valid; l < g.oW; ++l) o[l] = 0.f;
+        }
+      }
+    }
+  });
+}
+
+// The adjoint of split_phases: dx[n, c, st·j + phase] += dxs[phase][n][c][j].
+void merge_phases(const Geo& g, const std::vector<int64_t>& phases, const float* dxs, float* dx) {
+  const int64_t S = g.out_sp(), NC = g.N * g.Cin;
+  const bool vec = acs_fast_usable() && g.st[2] == 2 && g.W >= 32;
+  // Threads own (n, c) planes; phases run inside so no two threads add into one plane.
+  parallel_for(NC, [&](int64_t b, int64_t e, int) {
+    for (int64_t nc = b; nc < e; ++nc) {
+      float* xc = dx + nc * g.in_sp();
+      for (const int64_t ph : phases) {
+        const int64_t pd = ph / (g.st[1] * g.st[2]), phh = (ph / g.st[2]) % g.st[1], pw = ph % g.st[2];
+        const float* in = dxs + (ph * NC + nc) * S;
+        const int64_t cnt = (g.W - pw + g.st[2] - 1) / g.st[2];
+        for (int64_t j = 0; j < g.oD; ++j) {
+          const int64_t d = g.st[0] * j + pd;
+          if (d >= g.D) break;
+          for (int64_t i = 0; i < g.oH; ++i) {
+            const int64_t h = g.st[1] * i + phh;
+            if (h >= g.H) break;
+            const float* src = in + (j * g.oH + i) * g.oW;
+            float* xr = xc + (d * g.H + h) * g.W + pw;
+            if (vec) {
+              acs_fast_scatter_add2(xr, src, cnt);
+            } else {
+              for (int64_t l = 0; l < cnt; ++l) xr[g.st[2] * l] += src[l];
+            }
+          }
+        }
+      }
+    }
+  });
 }
 
 // Small outputs (deep layers: 2³–3³ positions per item) leave a per-item tile mostly empty lanes and
@@ -403,7 +508,13 @@ void part_forward(const Geo& g, const float* x, const float* w, float* y) {
   const std::vector<Segment> seg = segments(g);
   if (seg.empty()) return;
   const Tables tb(g);
-  if (fast_geometry(g, &f) && !tiny_output(g)) return acs_fast_forward(f, x, w, y);
+  bool split;
+  if (fast_geometry(g, &f, &split) && !tiny_output(g)) {
+    if (!split) return acs_fast_forward(f, x, w, y);
+    float* xs = keep<2>(phase_count(g) * g.N * g.Cin * g.out_sp());
+    split_phases(g, used_phases(g, f), x, xs);
+    return acs_fast_forward(f, xs, w, y);
+  }
   if (batched_geometry(g, seg)) return batched_forward(g, tb, seg, x, w, y);
   const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
   const int64_t nG = static_cast<int64_t>(seg.size());
@@ -441,7 +552,13 @@ void part_backward_weight(const Geo& g, const float* x, const float* dy, float* 
   if (seg.empty()) return;
   const Tables tb(g);
   if (batched_geometry(g, seg)) return batched_backward_weight(g, tb, seg, x, dy, dw);
-  if (fast_geometry(g, &f)) return acs_fast_backward_weight(f, x, dy, dw);
+  bool split;
+  if (fast_geometry(g, &f, &split)) {
+    if (!split) return acs_fast_backward_weight(f, x, dy, dw);
+    float* xs = keep<2>(phase_count(g) * g.N * g.Cin * g.out_sp());
+    split_phases(g, used_phases(g, f), x, xs);
+    return acs_fast_backward_weight(f, xs, dy, dw);
+  }
   const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
   const int64_t nG = static_cast<int64_t>(seg.size());
   const int64_t T = tile_width(Kg, S, g.N * nG), nT = (S + T - 1) / T;
@@ -479,7 +596,16 @@ void part_backward_input(const Geo& g, const float* dy, const float* w, float* d
   const std::vector<Segment> seg = segments(g);
   if (seg.empty()) return;
   const Tables tb(g);
-  if (fast_geometry(g, &f) && !tiny_output(g)) return acs_fast_backward_input(f, dy, w, dx);
+  bool split;
+  if (fast_geometry(g, &f, &split) && !tiny_output(g)) {
+    if (!split) return acs_fast_backward_input(f, dy, w, dx);
+    const int64_t vol = g.N * g.Cin * g.out_sp();
+    float* dxs = keep<2>(phase_count(g) * vol);
+    const std::vector<int64_t> phases = used_phases(g, f);
+    for (const int64_t ph : phases) std::memset(dxs + ph * vol, 0, sizeof(float) * vol);
+    acs_fast_backward_input(f, dy, w, dxs);
+    return merge_phases(g, phases, dxs, dx);
+  }
   if (batched_geometry(g, seg)) return batched_backward_input(g, tb, seg, dy, w, dx);
   const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp(), kk = g.k * g.k;
   const int64_t nG = static_cast<int64_t>(seg.size());

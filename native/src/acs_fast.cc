@@ -64,23 +64,9 @@ struct Delta {
   int64_t d, h, w;
 };
 
-// Per-axis offsets of plane tap (kp, kq): the first tap index goes to the first convolved axis in D, H, W order.
-Delta tap_delta(const AcsFastPart& p, int64_t kp, int64_t kq) {
-  int64_t t[3];
-  if (p.plane == 0) { t[0] = 0; t[1] = kp; t[2] = kq; }
-  else if (p.plane == 1) { t[0] = kp; t[1] = 0; t[2] = kq; }
-  else { t[0] = kp; t[1] = kq; t[2] = 0; }
-  return {p.off0[0] + t[0] * p.step[0], p.off0[1] + t[1] * p.step[1], p.off0[2] + t[2] * p.step[2]};
-}
-
 std::vector<Delta> deltas(const AcsFastPart& p, int sign) {
   std::vector<Delta> out;
-  for (int64_t kp = 0; kp < p.k; ++kp) {
-    for (int64_t kq = 0; kq < p.k; ++kq) {
-      const Delta d = tap_delta(p, kp, kq);
-      out.push_back({sign * d.d, sign * d.h, sign * d.w});
-    }
-  }
+  for (const AcsFastTap& t : p.taps) out.push_back({sign * t.d, sign * t.h, sign * t.w});
   return out;
 }
 
@@ -190,6 +176,7 @@ struct Block {
   int rows;
   std::vector<float> a;
   std::vector<Seg> segs;
+  int64_t out_off = 0;  // phase volume of the output (input gradient of a strided part)
 };
 
 // Splits [r0, r1) into near-equal blocks of at most 12 rows.
@@ -232,7 +219,7 @@ void run_tiles(const AcsFastPart& p, const std::vector<Block>& blocks, const std
       for (const Block& blk : blocks) {
         const MicroFn fn = micro_for(blk.rows);
         const int nseg = static_cast<int>(blk.segs.size());
-        float* ob = o + blk.r0 * S;
+        float* ob = o + blk.out_off + blk.r0 * S;
         if (blk.rows <= 6) {
           fn(blk.segs.data(), nseg, blk.a.data(), bin, masks.data(), ob, S, smask, accumulate);
         } else {
@@ -383,7 +370,8 @@ void acs_fast_forward(const AcsFastPart& p, const float* x, const float* w, floa
       // K ordered (tap, ci): a tap's rows share masks and step by one channel.
       blk.a.resize(static_cast<size_t>(Kg * blk.rows));
       for (int64_t t = 0; t < kk; ++t) {
-        blk.segs.push_back({gs.gi * Cg * S + flat(p, taps[t]), S, static_cast<int32_t>(Cg), static_cast<int32_t>(t)});
+        blk.segs.push_back({p.taps[t].phase_off + gs.gi * Cg * S + flat(p, taps[t]), S, static_cast<int32_t>(Cg),
+                            static_cast<int32_t>(t)});
         for (int64_t ci = 0; ci < Cg; ++ci) {
           for (int r = 0; r < blk.rows; ++r) blk.a[(t * Cg + ci) * blk.rows + r] = w[(r0 + r) * Kg + ci * kk + t];
         }
@@ -396,22 +384,30 @@ void acs_fast_forward(const AcsFastPart& p, const float* x, const float* w, floa
 
 void acs_fast_backward_input(const AcsFastPart& p, const float* dy, const float* w, float* dx) {
   const int64_t S = p.D * p.H * p.W, kk = p.k * p.k, Cg = p.Cin / p.groups, Kg = Cg * kk;
-  // dx[ci, q] += Σ w[co, ci, t] · dy[co, q − offset(t)]: the forward kernel with negated offsets.
+  // dx[ci, q] += Σ w[co, ci, t] · dy[co, q − offset(t)]: the forward kernel with negated offsets, one
+  // block set per phase volume (a tap writes only its own phase).
   const std::vector<Delta> taps = deltas(p, -1);
+  std::vector<int64_t> phases;
+  for (const AcsFastTap& t : p.taps) {
+    if (std::find(phases.begin(), phases.end(), t.phase_off) == phases.end()) phases.push_back(t.phase_off);
+  }
   std::vector<Block> blocks;
-  for (const GroupSeg& gs : group_segments(p)) {
-    const int64_t nco = gs.r1 - gs.r0;
-    split_rows(0, Cg, [&](int64_t i0, int64_t i1) {
-      Block blk{gs.gi * Cg + i0, static_cast<int>(i1 - i0), {}, {}};
-      blk.a.resize(static_cast<size_t>(kk * nco * blk.rows));
-      for (int64_t t = 0; t < kk; ++t) {
-        blk.segs.push_back({gs.r0 * S + flat(p, taps[t]), S, static_cast<int32_t>(nco), static_cast<int32_t>(t)});
-        for (int64_t co = 0; co < nco; ++co) {
-          for (int r = 0; r < blk.rows; ++r) blk.a[(t * nco + co) * blk.rows + r] = w[(gs.r0 + co) * Kg + (i0 + r) * kk + t];
+  for (const int64_t ph : phases) {
+    for (const GroupSeg& gs : group_segments(p)) {
+      const int64_t nco = gs.r1 - gs.r0;
+      split_rows(0, Cg, [&](int64_t i0, int64_t i1) {
+        Block blk{gs.gi * Cg + i0, static_cast<int>(i1 - i0), {}, {}, ph};
+        blk.a.reserve(static_cast<size_t>(kk * nco * blk.rows));
+        for (int64_t t = 0; t < kk; ++t) {
+          if (p.taps[t].phase_off != ph) continue;
+          blk.segs.push_back({gs.r0 * S + flat(p, taps[t]), S, static_cast<int32_t>(nco), static_cast<int32_t>(t)});
+          for (int64_t co = 0; co < nco; ++co) {
+            for (int r = 0; r < blk.rows; ++r) blk.a.push_back(w[(gs.r0 + co) * Kg + (i0 + r) * kk + t]);
+          }
         }
-      }
-      blocks.push_back(std::move(blk));
-    });
+        blocks.push_back(std::move(blk));
+      });
+    }
   }
   run_tiles(p, blocks, taps, dy, p.Cout, dx, p.Cin, true);
 }
@@ -448,7 +444,7 @@ void acs_fast_backward_weight(const AcsFastPart& p, const float* x, const float*
       for (const GroupSeg& gs : gsegs) {
         const float* xg = x + (n * p.Cin + gs.gi * Cg) * S + q0;
         for (int64_t t = 0; t < kk; ++t) {
-          const float* xt = xg + flat(p, taps[t]);
+          const float* xt = xg + p.taps[t].phase_off + flat(p, taps[t]);
           for (int64_t co = gs.r0; co < gs.r1; co += 4) {
             const int mr = static_cast<int>(std::min<int64_t>(4, gs.r1 - co));
             const float* dyr = dy + (n * p.Cout + co) * S + q0;

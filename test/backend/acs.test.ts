@@ -62,6 +62,10 @@ const STRIDED: Case[] = [
   { name: 'batched: groups 2, 2×3×2', N: 2, Cin: 6, Cout: 8, size: [2, 3, 2], k: 3, padding: [1, 1, 1], dilation: [1, 1, 1], groups: 2, split: [4, 2, 2] },
   { name: 'batched: conv sampling (Conv2_5d) stride 2', N: 2, Cin: 5, Cout: 6, size: [4, 5, 6], k: 3, padding: [0, 1, 1], dilation: [1, 1, 1], stride: [2, 2, 2], groups: 1, sampling: 'conv', split: [6, 0, 0] },
   { name: 'depthwise stride 2, 9×8×7', N: 2, Cin: 6, Cout: 6, size: [9, 8, 7], k: 3, padding: [1, 1, 1], dilation: [1, 1, 1], stride: [2, 2, 2], groups: 6, split: [2, 2, 2] },
+  { name: 'phase path: dilation 2, padding 2, stride 2, 7×9×8 (sampling offset −1 and the shortcut)', N: 2, Cin: 3, Cout: 9, size: [7, 9, 8], k: 3, padding: [2, 2, 2], dilation: [2, 2, 2], stride: [2, 2, 2], groups: 1, split: [3, 3, 3] },
+  { name: 'phase path: anisotropic stride (1, 2, 3), 6×9×14', N: 2, Cin: 4, Cout: 10, size: [6, 9, 14], k: 3, padding: [1, 1, 1], dilation: [1, 1, 1], stride: [1, 2, 3], groups: 1, split: [4, 3, 3] },
+  { name: 'phase path: conv sampling (Conv2_5d) stride 2, 8×10×12', N: 1, Cin: 4, Cout: 7, size: [8, 10, 12], k: 3, padding: [1, 1, 1], dilation: [1, 1, 1], stride: [2, 2, 2], groups: 1, sampling: 'conv', split: [7, 0, 0] },
+  { name: 'phase path: stride 2 over odd W (37), rows of 19', N: 1, Cin: 2, Cout: 5, size: [5, 6, 37], k: 3, padding: [1, 1, 1], dilation: [1, 1, 1], stride: [2, 2, 2], groups: 1, split: [2, 2, 1] },
   { name: 'groups 2 stride 2, larger output', N: 1, Cin: 4, Cout: 6, size: [12, 14, 16], k: 3, padding: [1, 1, 1], dilation: [1, 1, 1], stride: [2, 2, 2], groups: 2, split: [3, 3, 0] },
 ];
 
