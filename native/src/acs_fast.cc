@@ -121,8 +121,8 @@ void range_masks(int64_t q0, int64_t S, __mmask16* m, int n) {
 
 // C[0:MR, 0:16·NV] (=|+=) Σ_k a[k, 0:MR] · B[k, :], B rows taken from the segments.
 template <int MR, int NV>
-ACS_FAST_TARGET void micro(const Seg* segs, int nseg, const float* a, const float* b0, const __mmask16* masks,
-                           float* c, int64_t ldc, const __mmask16* smask, bool accumulate) {
+ACS_FAST_TARGET void micro(const Seg* segs, int nseg, const float* a, int64_t astep, const float* b0,
+                           const __mmask16* masks, float* c, int64_t ldc, const __mmask16* smask, bool accumulate) {
   __m512 acc[MR][NV];
 #pragma GCC unroll 12
   for (int r = 0; r < MR; ++r)
@@ -144,7 +144,7 @@ ACS_FAST_TARGET void micro(const Seg* segs, int nseg, const float* a, const floa
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
       }
-      a += MR;
+      a += astep;
       b += sg.stride;
     }
   }
@@ -160,7 +160,8 @@ ACS_FAST_TARGET void micro(const Seg* segs, int nseg, const float* a, const floa
   }
 }
 
-using MicroFn = void (*)(const Seg*, int, const float*, const float*, const __mmask16*, float*, int64_t,
+// a: the block's K × MR values, row k at a + k·astep (astep = MR when packed).
+using MicroFn = void (*)(const Seg*, int, const float*, int64_t, const float*, const __mmask16*, float*, int64_t,
                          const __mmask16*, bool);
 
 // Blocks of up to 6 rows run 4 vectors wide; 7–12 rows run 2 vectors wide, twice per tile.
@@ -221,10 +222,12 @@ void run_tiles(const AcsFastPart& p, const std::vector<Block>& blocks, const std
         const int nseg = static_cast<int>(blk.segs.size());
         float* ob = o + blk.out_off + blk.r0 * S;
         if (blk.rows <= 6) {
-          fn(blk.segs.data(), nseg, blk.a.data(), bin, masks.data(), ob, S, smask, accumulate);
+          fn(blk.segs.data(), nseg, blk.a.data(), blk.rows, bin, masks.data(), ob, S, smask, accumulate);
         } else {
-          fn(blk.segs.data(), nseg, blk.a.data(), bin, masks.data(), ob, S, smask, accumulate);
-          if (q0 + 32 < S) fn(blk.segs.data(), nseg, blk.a.data(), bin + 32, masks.data() + 2, ob + 32, S, smask + 2, accumulate);
+          fn(blk.segs.data(), nseg, blk.a.data(), blk.rows, bin, masks.data(), ob, S, smask, accumulate);
+          if (q0 + 32 < S) {
+            fn(blk.segs.data(), nseg, blk.a.data(), blk.rows, bin + 32, masks.data() + 2, ob + 32, S, smask + 2, accumulate);
+          }
         }
       }
     }
@@ -285,8 +288,8 @@ void gemm_block_tile(const FastA& A, size_t bi, const float* b, int64_t ldb, int
   const int rows = A.rows[bi];
   const MicroFn fn = micro_for(rows);
   float* cb = c + A.r0[bi] * ldc + q0;
-  fn(&seg, 1, A.block(bi), b + q0, m, cb, ldc, m, accumulate);
-  if (rows > 6 && q0 + 32 < ncols) fn(&seg, 1, A.block(bi), b + q0 + 32, m + 2, cb + 32, ldc, m + 2, accumulate);
+  fn(&seg, 1, A.block(bi), A.astep(bi), b + q0, m, cb, ldc, m, accumulate);
+  if (rows > 6 && q0 + 32 < ncols) fn(&seg, 1, A.block(bi), A.astep(bi), b + q0 + 32, m + 2, cb + 32, ldc, m + 2, accumulate);
 }
 
 }  // namespace
@@ -300,6 +303,13 @@ void acs_fast_pack_a(FastA& A, const float* a, int64_t M, int64_t K, int64_t lda
     A.r0.push_back(r0);
     A.rows.push_back(static_cast<int>(r1 - r0));
   });
+  A.ext = nullptr;
+  if (lda == 1) {
+    // Rows of a block are adjacent at every k (Wᵀ of a weight): the microkernel reads them in place.
+    A.ext = a;
+    A.ext_step = ska;
+    return;
+  }
   if (A.buf.size() < static_cast<size_t>(M * K)) A.buf.resize(static_cast<size_t>(M * K));
   // Deep layers carry megabytes of weights: pack in parallel, reading the block's rows side by side.
   parallel_for(static_cast<int64_t>(A.r0.size()), [&](int64_t s, int64_t e, int) {

@@ -43,7 +43,10 @@ struct FastA {
   std::vector<int64_t> r0;
   std::vector<int> rows;
   std::vector<float> buf;
-  const float* block(size_t i) const { return buf.data() + K * r0[i]; }
+  const float* ext = nullptr;  // unpacked: block i at ext + r0[i], row k at + k·ext_step
+  int64_t ext_step = 0;
+  const float* block(size_t i) const { return ext ? ext + r0[i] : buf.data() + K * r0[i]; }
+  int64_t astep(size_t i) const { return ext ? ext_step : rows[i]; }
 };
 void acs_fast_pack_a(FastA& out, const float* a, int64_t M, int64_t K, int64_t lda, int64_t ska);
 // C[0:M, 0:ncols] (=|+=) A · B, B[K, ncols] with row stride ldb, single-threaded (callers thread over tiles).
