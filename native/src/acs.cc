@@ -244,6 +244,18 @@ float* keep(size_t n) {
   return ws.data();
 }
 
+// A phase-volume buffer: kept across calls up to 16 MiB, above that allocated per call so a large
+// volume's copy does not stay resident between steps.
+class PhaseBuf {
+ public:
+  explicit PhaseBuf(size_t n) : p_(n <= (size_t{1} << 22) ? keep<2>(n) : (own_.resize(n), own_.data())) {}
+  float* data() const { return p_; }
+
+ private:
+  std::vector<float> own_;
+  float* p_;
+};
+
 FastA& kept_a() {
   thread_local FastA a;
   return a;
@@ -511,9 +523,9 @@ void part_forward(const Geo& g, const float* x, const float* w, float* y) {
   bool split;
   if (fast_geometry(g, &f, &split) && !tiny_output(g)) {
     if (!split) return acs_fast_forward(f, x, w, y);
-    float* xs = keep<2>(phase_count(g) * g.N * g.Cin * g.out_sp());
-    split_phases(g, used_phases(g, f), x, xs);
-    return acs_fast_forward(f, xs, w, y);
+    const PhaseBuf xs(phase_count(g) * g.N * g.Cin * g.out_sp());
+    split_phases(g, used_phases(g, f), x, xs.data());
+    return acs_fast_forward(f, xs.data(), w, y);
   }
   if (batched_geometry(g, seg)) return batched_forward(g, tb, seg, x, w, y);
   const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
@@ -555,9 +567,9 @@ void part_backward_weight(const Geo& g, const float* x, const float* dy, float* 
   bool split;
   if (fast_geometry(g, &f, &split)) {
     if (!split) return acs_fast_backward_weight(f, x, dy, dw);
-    float* xs = keep<2>(phase_count(g) * g.N * g.Cin * g.out_sp());
-    split_phases(g, used_phases(g, f), x, xs);
-    return acs_fast_backward_weight(f, xs, dy, dw);
+    const PhaseBuf xs(phase_count(g) * g.N * g.Cin * g.out_sp());
+    split_phases(g, used_phases(g, f), x, xs.data());
+    return acs_fast_backward_weight(f, xs.data(), dy, dw);
   }
   const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
   const int64_t nG = static_cast<int64_t>(seg.size());
@@ -600,7 +612,8 @@ void part_backward_input(const Geo& g, const float* dy, const float* w, float* d
   if (fast_geometry(g, &f, &split) && !tiny_output(g)) {
     if (!split) return acs_fast_backward_input(f, dy, w, dx);
     const int64_t vol = g.N * g.Cin * g.out_sp();
-    float* dxs = keep<2>(phase_count(g) * vol);
+    const PhaseBuf buf(phase_count(g) * vol);
+    float* dxs = buf.data();
     const std::vector<int64_t> phases = used_phases(g, f);
     for (const int64_t ph : phases) std::memset(dxs + ph * vol, 0, sizeof(float) * vol);
     acs_fast_backward_input(f, dy, w, dxs);
