@@ -27,8 +27,61 @@ export interface NativeBinding {
     C: Float32Array,
     ldc: number,
   ): void;
+  // elementwise family (native/src/elementwise.cc): kind 0 exp, 1 sigmoid, 2 tanh, 3 silu, 4 gelu.
+  unaryForward(kind: number, x: Float32Array, y: Float32Array, n: number): void;
+  unaryBackward(kind: number, x: Float32Array | null, y: Float32Array | null, g: Float32Array, d: Float32Array, n: number): void;
+
+  // ACS family (native/src/acs.cc): one part = output channels [c0, c1) convolving in one plane.
+  // geo = [N, Cin, D, H, W, Cout, oD, oH, oW, k, stride×3, padding×3, dilation×3, groups, plane, c0, c1]
+  acsPartForward(x: Float32Array, w: Float32Array, y: Float32Array, geo: number[]): void;
+  acsPartBackwardWeight(x: Float32Array, dy: Float32Array, dw: Float32Array, geo: number[]): void;
+  acsPartBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geo: number[]): void;
   // GEMM family (native/src/gemm_napi.cc): force a kernel variant; false when unavailable.
   gemmSetKernel(name: string): boolean;
+  // --- pooling, normalisation, resampling (native/src/{pool,norm,resample}.cc) ---
+  // geom = [NC, D, H, W, oD, oH, oW]; idx holds flat positions within an input plane.
+  maxPool3dForward(x: Float32Array, geom: number[], k: number[], s: number[], p: number[], d: number[], out: Float32Array, idx: Int32Array): void;
+  indexPoolBackward(gy: Float32Array, idx: Int32Array, geom: number[], gx: Float32Array): void;
+  avgPool3dForward(x: Float32Array, geom: number[], k: number[], s: number[], p: number[], countIncludePad: boolean, out: Float32Array): void;
+  avgPool3dBackward(gy: Float32Array, geom: number[], k: number[], s: number[], p: number[], countIncludePad: boolean, gx: Float32Array): void;
+  adaptivePool3dForward(x: Float32Array, geom: number[], isMax: boolean, out: Float32Array, idx: Int32Array | null): void;
+  adaptiveAvgPool3dBackward(gy: Float32Array, geom: number[], gx: Float32Array): void;
+  // layout = [N, G, Cg, S, perN ? 1 : 0]
+  normStats(x: Float32Array, layout: number[], mean: Float32Array, variance: Float32Array): void;
+  normApply(x: Float32Array, layout: number[], mean: Float32Array, invstd: Float32Array, w: Float32Array | null, b: Float32Array | null, y: Float32Array): void;
+  normBackward(
+    x: Float32Array,
+    dy: Float32Array,
+    layout: number[],
+    mean: Float32Array,
+    invstd: Float32Array,
+    w: Float32Array | null,
+    batchStats: boolean,
+    dx: Float32Array | null,
+    dw: Float32Array | null,
+    db: Float32Array | null,
+  ): void;
+  // tables per axis: i0, i1, lambda1 (weight of i1)
+  interpForward(
+    x: Float32Array, geom: number[],
+    i0D: Int32Array, i1D: Int32Array, lD: Float32Array,
+    i0H: Int32Array, i1H: Int32Array, lH: Float32Array,
+    i0W: Int32Array, i1W: Int32Array, lW: Float32Array,
+    y: Float32Array,
+  ): void;
+  interpBackward(
+    gy: Float32Array, geom: number[],
+    i0D: Int32Array, i1D: Int32Array, lD: Float32Array,
+    i0H: Int32Array, i1H: Int32Array, lH: Float32Array,
+    i0W: Int32Array, i1W: Int32Array, lW: Float32Array,
+    gx: Float32Array,
+  ): void;
+  // conv family (native/src/conv.cc). geom = [N, Cin, Cout, groups, in(D,H,W), out(D,H,W), k, stride,
+  // padding, dilation] (22 ints); 2-D convolutions pass D = 1 with a unit kernel, stride and dilation.
+  convForward(geom: number[], x: Float32Array, w: Float32Array, b: Float32Array | null, out: Float32Array): void;
+  convBackwardInput(geom: number[], dout: Float32Array, w: Float32Array, dx: Float32Array, b: Float32Array | null): void;
+  convBackwardWeight(geom: number[], x: Float32Array, dout: Float32Array, dw: Float32Array): void;
+  convBackwardBias(dout: Float32Array, n: number, c: number, spatial: number, db: Float32Array): void;
 }
 
 function findRoot(): string {

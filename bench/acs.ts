@@ -1,0 +1,159 @@
+/**
+ * ACS layer throughput (issue 3): forward and forward+backward on the issue's shapes, k = 3, padding 1,
+ * 2 threads; median time, GFLOP/s, % of peak; side by side with the reference algorithm on PyTorch
+ * (three F.conv3d with unsqueezed kernels + torch.cat, 2 threads) when /usr/bin/python3 has torch, and
+ * with our own Conv3d when `F.conv3d` exists. Standalone: `node dist/bench/acs.js`.
+ * The machine is shared: numbers are medians, and both sides run in the same invocation.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { F, type Tensor, getNumThreads, randn, setNumThreads } from '../src/index.js';
+
+const PEAK_PER_CORE = 117;
+const THREADS = 2;
+
+interface Case {
+  name: string;
+  N: number;
+  C: number;
+  size: number;
+  groups: number;
+}
+
+const CASES: Case[] = [
+  { name: '[2, 32→32, 32³]', N: 2, C: 32, size: 32, groups: 1 },
+  { name: '[4, 64→64, 24³]', N: 4, C: 64, size: 24, groups: 1 },
+  { name: '[1, 16→16, 48³]', N: 1, C: 16, size: 48, groups: 1 },
+  { name: '[2, 128→128, 12³]', N: 2, C: 128, size: 12, groups: 1 },
+  { name: 'depthwise [2, 64, 24³]', N: 2, C: 64, size: 24, groups: 64 },
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+/** Median seconds: one warm-up, then repeats until ~budget seconds or 9 runs (at least 3). */
+function timeIt(fn: () => void, budget = 1.5): number {
+  fn();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < 3 || (times.length < 9 && performance.now() - start < budget * 1000)) {
+    const t0 = performance.now();
+    fn();
+    times.push((performance.now() - t0) / 1000);
+  }
+  return median(times);
+}
+
+const TORCH_SCRIPT = String.raw`
+import json, sys, time, torch
+import torch.nn.functional as F
+torch.set_num_threads(2)
+cases = json.loads(sys.argv[1])
+def acs(x, w, groups):
+    c = w.shape[0]; q, r = divmod(c, 3); a = q + (r >= 1); b = q + (r >= 2)
+    if groups == 1:
+        xs = (x, x, x); gs = (1, 1, 1)
+    else:
+        xs = (x[:, :a], x[:, a:a + b], x[:, a + b:]); gs = (a, b, c - a - b)
+    ws = (w[:a].unsqueeze(2), w[a:a + b].unsqueeze(3), w[a + b:].unsqueeze(4))
+    pads = ((0, 1, 1), (1, 0, 1), (1, 1, 0))
+    return torch.cat([F.conv3d(xs[i], ws[i], None, 1, pads[i], 1, gs[i]) for i in range(3)], 1)
+def med(fn):
+    fn(); ts = []; t = time.perf_counter()
+    while len(ts) < 3 or (len(ts) < 9 and time.perf_counter() - t < 1.5):
+        t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
+    return sorted(ts)[len(ts) // 2]
+out = []
+for c in cases:
+    x = torch.randn(c['N'], c['C'], c['size'], c['size'], c['size'], requires_grad=True)
+    w = torch.randn(c['C'], c['C'] // c['groups'], 3, 3, requires_grad=True)
+    g = c['groups']
+    with torch.no_grad():
+        fwd = med(lambda: acs(x, w, g))
+    def fb():
+        y = acs(x, w, g); y.backward(torch.ones_like(y))
+    out.append({'fwd': fwd, 'fb': med(fb)})
+print(json.dumps(out))
+`;
+
+function torchTimes(): { fwd: number; fb: number }[] | null {
+  const r = spawnSync('/usr/bin/python3', ['-c', TORCH_SCRIPT, JSON.stringify(CASES)], { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0 || !r.stdout) return null;
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { fwd: number; fb: number }[];
+  } catch {
+    return null;
+  }
+}
+
+type Conv3d = (x: Tensor, w: Tensor, b: Tensor | null, o: { padding: number; groups: number }) => Tensor;
+
+/** Runs the benchmark and returns a markdown table. */
+export async function runAcsBench(): Promise<string> {
+  const prev = getNumThreads();
+  setNumThreads(THREADS);
+  const conv3d = (F as unknown as { conv3d?: Conv3d }).conv3d;
+  const rows: string[] = [];
+  const ours: { fwd: number; fb: number; c3?: number }[] = [];
+  for (const c of CASES) {
+    const x = randn([c.N, c.C, c.size, c.size, c.size]).requiresGrad_();
+    const w = randn([c.C, c.C / c.groups, 3, 3]).requiresGrad_();
+    const o = { padding: 1, groups: c.groups };
+    const fwd = timeIt(() => F.acsConv(x.detach(), w.detach(), null, o));
+    const gy = randn([c.N, c.C, c.size, c.size, c.size]);
+    const fb = timeIt(() => {
+      F.acsConv(x, w, null, o).backward(gy);
+    });
+    let c3: number | undefined;
+    if (conv3d) {
+      const w3 = randn([c.C, c.C / c.groups, 3, 3, 3]).requiresGrad_();
+      c3 = timeIt(() => {
+        conv3d(x, w3, null, o).backward(gy);
+      });
+    }
+    ours.push({ fwd, fb, c3 });
+  }
+  const torch = torchTimes();
+  setNumThreads(prev);
+  const peak = PEAK_PER_CORE * THREADS;
+  rows.push(
+    `ACS layers, k = 3, padding 1, ${THREADS} threads (peak ≈ ${peak} GFLOP/s); median seconds; GFLOP/s counts fwd = 2·N·Cout·(Cin/g)·k²·oD·oH·oW, fwd+bwd = 3× that.`,
+    '',
+    '| shape | fwd ms | fwd GFLOP/s | fwd % peak | fwd+bwd ms | fwd+bwd GFLOP/s | % peak | torch ref fwd ms | torch ref fwd+bwd ms | torch/ours fwd+bwd | ACS/Conv3d fwd+bwd |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  const speedups: number[] = [];
+  CASES.forEach((c, i) => {
+    const flops = (2 * c.N * c.C * (c.C / c.groups) * 9 * c.size ** 3) / 1e9;
+    const { fwd, fb, c3 } = ours[i];
+    const t = torch?.[i];
+    if (t && c.groups === 1) speedups.push(t.fb / fb);
+    const cells = [
+      c.name,
+      (fwd * 1e3).toFixed(1),
+      (flops / fwd).toFixed(1),
+      `${((100 * flops) / fwd / peak).toFixed(0)} %`,
+      (fb * 1e3).toFixed(1),
+      ((3 * flops) / fb).toFixed(1),
+      `${((300 * flops) / fb / peak).toFixed(0)} %`,
+      t ? (t.fwd * 1e3).toFixed(1) : 'n/a',
+      t ? (t.fb * 1e3).toFixed(1) : 'n/a',
+      t ? `${(t.fb / fb).toFixed(2)}×` : 'n/a',
+      c3 ? `${(fb / c3).toFixed(2)}` : 'n/a (no F.conv3d)',
+    ];
+    rows.push(`| ${cells.join(' | ')} |`);
+  });
+  if (speedups.length) {
+    const geo = Math.exp(speedups.reduce((a, b) => a + Math.log(b), 0) / speedups.length);
+    rows.push('', `Geometric mean torch-reference / ours, fwd+bwd (groups 1): ${geo.toFixed(2)}× (target ≥ 1.5×).`);
+  } else {
+    rows.push('', 'PyTorch not available at /usr/bin/python3: reference columns skipped.');
+  }
+  return rows.join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(await runAcsBench());
+}

@@ -1,0 +1,93 @@
+/**
+ * Checked wrappers of the ACS kernels (native/src/acs.cc). A "part" is the output-channel range
+ * [c0, c1) whose 2D kernels run in one plane; the native code trusts what is validated here.
+ */
+import { ShapeError, ValueError } from '../util/errors.js';
+import { native } from './binding.js';
+
+/** The sampled (not convolved) axis of a part: 0 = D (axial, convolves H×W), 1 = H (coronal, D×W), 2 = W (sagittal, D×H). */
+export type AcsPlane = 0 | 1 | 2;
+
+/** Geometry of one ACS convolution, in the forward direction (x [N, Cin, D, H, W] → y [N, Cout, oD, oH, oW]). */
+export interface AcsGeometry {
+  N: number;
+  Cin: number;
+  D: number;
+  H: number;
+  W: number;
+  Cout: number;
+  oD: number;
+  oH: number;
+  oW: number;
+  k: number;
+  stride: readonly number[];
+  padding: readonly number[];
+  dilation: readonly number[];
+  groups: number;
+}
+
+/**
+ * How a part samples the axis it does not convolve: 'acs' is DESIGN §4's rule (the reference ACSConv's);
+ * 'conv' is Conv3d's with a unit kernel along that axis (j·stride − padding), used by Conv2_5d.
+ */
+export type AcsSampling = 'acs' | 'conv';
+
+function pack(g: AcsGeometry, plane: AcsPlane, c0: number, c1: number, fn: string, sampling: AcsSampling): number[] {
+  const ints = [g.N, g.Cin, g.D, g.H, g.W, g.Cout, g.oD, g.oH, g.oW, g.k, g.groups];
+  if (!ints.every((v) => Number.isInteger(v) && v >= 1)) {
+    throw new ValueError(`${fn}: geometry sizes must be positive integers, got [${ints.join(', ')}]`);
+  }
+  const trip = [...g.stride, ...g.padding, ...g.dilation];
+  if (trip.length !== 9 || !trip.every((v) => Number.isInteger(v) && v >= 0) || g.stride.some((v) => v < 1) || g.dilation.some((v) => v < 1)) {
+    throw new ValueError(`${fn}: stride/padding/dilation must be 3 ints each (stride, dilation >= 1), got [${trip.join(', ')}]`);
+  }
+  if (g.Cin % g.groups || g.Cout % g.groups) {
+    throw new ValueError(`${fn}: groups ${g.groups} must divide Cin ${g.Cin} and Cout ${g.Cout}`);
+  }
+  if (!(plane === 0 || plane === 1 || plane === 2)) throw new ValueError(`${fn}: plane must be 0, 1 or 2, got ${plane}`);
+  if (!(Number.isInteger(c0) && Number.isInteger(c1) && c0 >= 0 && c0 <= c1 && c1 <= g.Cout)) {
+    throw new ValueError(`${fn}: part channels [${c0}, ${c1}) must lie within [0, ${g.Cout}]`);
+  }
+  return [g.N, g.Cin, g.D, g.H, g.W, g.Cout, g.oD, g.oH, g.oW, g.k, ...trip, g.groups, sampling === 'conv' ? plane + 3 : plane, c0, c1];
+}
+
+function check(arr: Float32Array, n: number, fn: string, name: string): void {
+  if (arr.length !== n) throw new ShapeError(`${fn}: ${name} has ${arr.length} elements, expected ${n}`);
+}
+
+const xSize = (g: AcsGeometry): number => g.N * g.Cin * g.D * g.H * g.W;
+const ySize = (g: AcsGeometry): number => g.N * g.Cout * g.oD * g.oH * g.oW;
+const wSize = (g: AcsGeometry): number => g.Cout * (g.Cin / g.groups) * g.k * g.k;
+
+/**
+ * y[:, c0:c1] = the part's convolution (overwrites that channel slice of y). Output channel c reads the input
+ * channels of its group, so a part may span or cut groups.
+ */
+export function acsPartForward(x: Float32Array, w: Float32Array, y: Float32Array, g: AcsGeometry, plane: AcsPlane, c0: number, c1: number, sampling: AcsSampling = 'acs'): void {
+  const fn = 'acsPartForward';
+  const geo = pack(g, plane, c0, c1, fn, sampling);
+  check(x, xSize(g), fn, 'x');
+  check(w, wSize(g), fn, 'weight');
+  check(y, ySize(g), fn, 'y');
+  native.acsPartForward(x, w, y, geo);
+}
+
+/** dw[c0:c1] += the part's weight gradient for output gradient dy. */
+export function acsPartBackwardWeight(x: Float32Array, dy: Float32Array, dw: Float32Array, g: AcsGeometry, plane: AcsPlane, c0: number, c1: number, sampling: AcsSampling = 'acs'): void {
+  const fn = 'acsPartBackwardWeight';
+  const geo = pack(g, plane, c0, c1, fn, sampling);
+  check(x, xSize(g), fn, 'x');
+  check(dy, ySize(g), fn, 'dy');
+  check(dw, wSize(g), fn, 'dw');
+  native.acsPartBackwardWeight(x, dy, dw, geo);
+}
+
+/** dx += the part's input gradient for output gradient dy (the transposed convolution of the part). */
+export function acsPartBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: AcsGeometry, plane: AcsPlane, c0: number, c1: number, sampling: AcsSampling = 'acs'): void {
+  const fn = 'acsPartBackwardInput';
+  const geo = pack(g, plane, c0, c1, fn, sampling);
+  check(dy, ySize(g), fn, 'dy');
+  check(w, wSize(g), fn, 'weight');
+  check(dx, xSize(g), fn, 'dx');
+  native.acsPartBackwardInput(dy, w, dx, geo);
+}

@@ -1,0 +1,91 @@
+/**
+ * Checked wrappers of the native normalisation kernels (native/src/norm.cc). The input is viewed as
+ * [N, G, Cg, S]; statistics are per g over (N, Cg, S) (batch norm, Cg = 1) or, with `perN`, per
+ * (n, g) over (Cg, S) (instance norm with Cg = 1, group norm). Weight and bias are per channel.
+ */
+import { ShapeError, ValueError } from '../util/errors.js';
+import { native } from './binding.js';
+
+export interface NormLayout {
+  n: number;
+  g: number;
+  cg: number;
+  s: number;
+  perN: boolean;
+}
+
+function check(op: string, L: NormLayout): { total: number; stats: number; channels: number; arr: number[] } {
+  for (const [k, v] of [['n', L.n], ['g', L.g], ['cg', L.cg], ['s', L.s]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new ValueError(`${op}: layout.${k} must be a non-negative integer, got ${v}`);
+  }
+  return {
+    total: L.n * L.g * L.cg * L.s,
+    stats: L.perN ? L.n * L.g : L.g,
+    channels: L.g * L.cg,
+    arr: [L.n, L.g, L.cg, L.s, L.perN ? 1 : 0],
+  };
+}
+
+function len(op: string, name: string, a: ArrayLike<number> | null, n: number): void {
+  if (a && a.length !== n) throw new ShapeError(`${op}: ${name} has ${a.length} elements, expected ${n}`);
+}
+
+/** Per-group mean and biased variance. */
+export function normStats(x: Float32Array, L: NormLayout): { mean: Float32Array; variance: Float32Array } {
+  const op = 'normStats';
+  const c = check(op, L);
+  len(op, 'x', x, c.total);
+  const mean = new Float32Array(c.stats);
+  const variance = new Float32Array(c.stats);
+  native.normStats(x, c.arr, mean, variance);
+  return { mean, variance };
+}
+
+/** y = (x - mean) * invstd * weight + bias, stats per group, affine per channel. */
+export function normApply(
+  x: Float32Array,
+  L: NormLayout,
+  mean: Float32Array,
+  invstd: Float32Array,
+  weight: Float32Array | null,
+  bias: Float32Array | null,
+): Float32Array {
+  const op = 'normApply';
+  const c = check(op, L);
+  len(op, 'x', x, c.total);
+  len(op, 'mean', mean, c.stats);
+  len(op, 'invstd', invstd, c.stats);
+  len(op, 'weight', weight, c.channels);
+  len(op, 'bias', bias, c.channels);
+  const y = new Float32Array(c.total);
+  native.normApply(x, c.arr, mean, invstd, weight, bias, y);
+  return y;
+}
+
+/**
+ * Gradients of normApply. With `batchStats` the statistics are taken as functions of x (training);
+ * otherwise as constants (running statistics). Only the requested gradients are computed.
+ */
+export function normBackward(
+  x: Float32Array,
+  dy: Float32Array,
+  L: NormLayout,
+  mean: Float32Array,
+  invstd: Float32Array,
+  weight: Float32Array | null,
+  batchStats: boolean,
+  want: { dx: boolean; dw: boolean; db: boolean },
+): { dx: Float32Array | null; dw: Float32Array | null; db: Float32Array | null } {
+  const op = 'normBackward';
+  const c = check(op, L);
+  len(op, 'x', x, c.total);
+  len(op, 'dy', dy, c.total);
+  len(op, 'mean', mean, c.stats);
+  len(op, 'invstd', invstd, c.stats);
+  len(op, 'weight', weight, c.channels);
+  const dx = want.dx ? new Float32Array(c.total) : null;
+  const dw = want.dw ? new Float32Array(c.channels) : null;
+  const db = want.db ? new Float32Array(c.channels) : null;
+  if (dx || dw || db) native.normBackward(x, dy, c.arr, mean, invstd, weight, batchStats, dx, dw, db);
+  return { dx, dw, db };
+}
