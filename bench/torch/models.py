@@ -22,6 +22,7 @@ padding 0 along D); 3D is a fresh nn.Conv3d with a k×k×k kernel. The converter
 reference's: BatchNorm2d → BatchNorm3d (statistics kept), pools → 3D with their arguments on three
 axes, bilinear Upsample → trilinear, everything else unchanged.
 """
+import gc
 import json
 import os
 import resource
@@ -248,6 +249,7 @@ def main():
             loss = loss_fn(model(x), y)
             loss.backward()
             opt.step()
+    gc.collect()  # as the TypeScript child does before its first step
     before = rss_kb()
     max_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     run()
