@@ -107,7 +107,7 @@ export async function runMemoryBench(): Promise<string> {
   const r = ratio(inc(o), inc(t));
   out.push(
     '',
-    'Peak memory of one training step (first step in a fresh process: peak RSS after it minus RSS before it; totals are peak RSS):',
+    'Peak memory of one training step (first step in a fresh process; peak RSS reset to the current RSS just before it via /proc/self/clear_refs; Δ = peak during the step minus RSS before it; total = that peak):',
     '',
     '| | ours | PyTorch | ours / PyTorch | target |',
     '|---|---:|---:|---:|---|',

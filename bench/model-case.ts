@@ -1,11 +1,12 @@
 /**
  * One model benchmark case, run the same way on both sides, each in its own fresh process: our
  * engine in a Node child (this file with `--child`), PyTorch in bench/torch/models.py. The first
- * step measures memory (RSS before it, peak RSS after it), the rest are timed. Used by
+ * step measures memory (the peak RSS reset to the current RSS, RSS before it, peak RSS after it),
+ * the rest are timed. Used by
  * bench/models.ts and bench/memory.ts.
  */
 import { F, convert, models, nn, noGrad, optim, randint, randn, setNumThreads, type Tensor } from '../src/index.js';
-import { type ChildResult, childArg, maxRssKB, rssKB, runNodeChild, runTorch, timeRepeats } from './util.js';
+import { type ChildResult, childArg, maxRssKB, resetPeakRss, rssKB, runNodeChild, runTorch, timeRepeats } from './util.js';
 
 export interface ModelCase {
   model: 'resnet18' | 'unet' | 'cnn3d';
@@ -29,6 +30,8 @@ export interface CaseResult {
   rssBeforeKB: number;
   maxRssBeforeKB: number;
   maxRssAfterKB: number;
+  /** Whether the peak RSS was reset to the current RSS just before the step (Linux clear_refs). */
+  peakReset: boolean;
   times: number[];
   median: number;
 }
@@ -96,12 +99,13 @@ export function runOursInProcess(c: ModelCase): CaseResult {
   const step = makeStep(c, build(c));
   // The 2D model the converter cloned is garbage now; collect it so it cannot be freed mid-step.
   (globalThis as { gc?: () => void }).gc?.();
+  const peakReset = resetPeakRss();
   const rssBeforeKB = rssKB();
   const maxRssBeforeKB = maxRssKB();
   step();
   const maxRssAfterKB = maxRssKB();
   const t = timeRepeats(step, { warmup: Math.max(0, c.warmup - 1), repeats: c.repeats });
-  return { rssBeforeKB, maxRssBeforeKB, maxRssAfterKB, ...t };
+  return { rssBeforeKB, maxRssBeforeKB, maxRssAfterKB, peakReset, ...t };
 }
 
 /** Runs the case on both sides, each in a fresh process: ours first, then PyTorch. */

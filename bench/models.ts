@@ -6,7 +6,7 @@
  * - the proof-of-concept UNet (6 classes, 1 input channel) converted to ACS, 3D and 2.5D: training
  *   step (batch 4, 1×48³, Adam, soft Dice).
  * Times are medians of a few steps after warm-up; memory is the first step's peak RSS minus the RSS
- * before it (and the peak total). Standalone: `node dist/bench/models.js`. `BENCH_REPEATS=n` sets
+ * before it (the peak reset just before the step) and that peak's total. Standalone: `node dist/bench/models.js`. `BENCH_REPEATS=n` sets
  * the timed steps per case.
  */
 import { type CaseReport, type ModelCase, measureCase } from './model-case.js';
@@ -105,9 +105,13 @@ export async function runModelsBench(): Promise<string> {
   out.push(
     '',
     `For reference, PyTorch's own UNet ACS / 3D: ${ratio(med(uAcs, 'torch'), med(u3d, 'torch'))}. ` +
-      'Peak Δ = peak RSS after the first training step minus RSS before it, same method on both sides ' +
-      '(Node: process.resourceUsage().maxRSS; Python: resource.getrusage ru_maxrss); totals include each ' +
-      "runtime's own footprint (Node ≈ 50 MB, torch import ≈ 250 MB).",
+      'Peak Δ = peak RSS during the first training step minus RSS before it, same method on both sides: ' +
+      'the peak is reset to the current RSS just before the step (/proc/self/clear_refs), then read after it ' +
+      '(Node: process.resourceUsage().maxRSS; Python: resource.getrusage ru_maxrss). Totals are that peak, ' +
+      "so they include each runtime's own footprint (Node ≈ 50 MB, torch import ≈ 250 MB) and the model." +
+      (rows.some((r) => r.r.ours.value?.peakReset === false || r.r.torch.value?.peakReset === false)
+        ? ' The peak could NOT be reset here: a peak reached while building a model may hide the step’s.'
+        : ''),
   );
   const failures = rows.flatMap((row) =>
     (['ours', 'torch'] as const).filter((s) => row.r[s].error).map((s) => `- ${row.name}, ${s}: ${row.r[s].error}`),

@@ -4,7 +4,7 @@
  * The machine is shared and noisy (PERF.md): compare medians measured in the same run.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The Python that has torch 1.13 on this machine kind. */
@@ -45,6 +45,19 @@ export function rssKB(): number {
 /** Peak resident set size of this process so far, KB. */
 export function maxRssKB(): number {
   return process.resourceUsage().maxRSS;
+}
+
+/**
+ * Resets this process's peak RSS (VmHWM, and with it maxRSS) to the current RSS, so that a later
+ * maxRSS reading is the peak of what ran in between. Linux only; false where not permitted.
+ */
+export function resetPeakRss(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** KB → MB with one decimal, for tables. */

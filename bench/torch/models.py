@@ -1,7 +1,7 @@
 """PyTorch side of bench/models.ts and bench/memory.ts: one model case per process.
 
 Usage: /usr/bin/python3 bench/torch/models.py '<json case>'  → one JSON line on stdout:
-  {"rssBeforeKB", "maxRssAfterKB", "maxRssBeforeKB", "times": [s, ...], "median": s}
+  {"rssBeforeKB", "maxRssBeforeKB", "maxRssAfterKB", "peakReset", "times": [s, ...], "median": s}
 
 The case (same keys as bench/models.ts sends to its own child):
   model      'resnet18' | 'unet' | 'cnn3d'
@@ -11,7 +11,8 @@ The case (same keys as bench/models.ts sends to its own child):
   warmup, repeats, threads
 
 Memory is measured on the FIRST step in this fresh process, exactly as the TypeScript child does:
-current RSS before the step, getrusage's ru_maxrss after it (both KB). Then `warmup - 1` more
+the peak RSS is reset to the current RSS (/proc/self/clear_refs), then current RSS before the step and
+getrusage's ru_maxrss after it (both KB). Then `warmup - 1` more
 untimed steps and `repeats` timed ones.
 
 ACS is the reference package's algorithm (ACSConv's acs_conv_f): three F.conv3d calls with the 2D
@@ -222,6 +223,17 @@ def rss_kb():
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
+def reset_peak():
+    """Resets the peak RSS (VmHWM, ru_maxrss) to the current RSS, so a peak reached while building the
+    model cannot hide the step's; Linux only, False where not permitted."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def main():
     case = json.loads(sys.argv[1])
     torch.set_num_threads(case.get("threads", 2))
@@ -250,6 +262,7 @@ def main():
             loss.backward()
             opt.step()
     gc.collect()  # as the TypeScript child does before its first step
+    peak_reset = reset_peak()
     before = rss_kb()
     max_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     run()
@@ -264,6 +277,7 @@ def main():
     s = sorted(times)
     median = s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2 if s else None
     print(json.dumps({"rssBeforeKB": before, "maxRssBeforeKB": max_before, "maxRssAfterKB": max_after,
+                      "peakReset": peak_reset,
                       "times": times, "median": median}))
 
 
