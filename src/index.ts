@@ -10,5 +10,7 @@ export * from './util/errors.js';
 export * as F from './ops/index.js';
 export * as nn from './nn/index.js';
 export * as io from './io/index.js';
+export * as convert from './convert/index.js';
+export * as models from './models/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "acs_fast.h"
 #include "gemm.h"
 #include "napi_args.h"
 #include "registry.h"
@@ -228,8 +229,32 @@ std::vector<float>& workspace(size_t n) {
   return ws;
 }
 
+// The implicit-GEMM path (acs_fast.cc) applies when every axis has stride 1 and keeps its size.
+bool fast_geometry(const Geo& g, AcsFastPart* f) {
+  const int64_t n[3] = {g.D, g.H, g.W}, o[3] = {g.oD, g.oH, g.oW};
+  for (int a = 0; a < 3; ++a) {
+    if (g.st[a] != 1 || n[a] != o[a]) return false;
+  }
+  if (!acs_fast_usable()) return false;
+  *f = AcsFastPart{g.N, g.Cin, g.Cout, g.D, g.H, g.W, g.k, g.groups, g.plane, g.c0, g.c1, {0, 0, 0}, {0, 0, 0}};
+  for (int a = 0; a < 3; ++a) {
+    if (a != g.plane) {
+      f->off0[a] = -g.pd[a];
+      f->step[a] = g.dl[a];
+    } else if (g.conv_rule) {
+      f->off0[a] = -g.pd[a];
+    } else {
+      // Tables' rule with stride 1: the shortcut (positions j) when o == n, which holds here.
+      f->off0[a] = 0;
+    }
+  }
+  return true;
+}
+
 // y[n, c0:c1] = part convolution of x with w[c0:c1] (overwrites the slice).
 void part_forward(const Geo& g, const float* x, const float* w, float* y) {
+  AcsFastPart f;
+  if (fast_geometry(g, &f)) return acs_fast_forward(f, x, w, y);
   const Tables tb(g);
   const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
   const std::vector<Segment> seg = segments(g);
@@ -251,6 +276,8 @@ void part_forward(const Geo& g, const float* x, const float* w, float* y) {
 
 // dw[c0:c1] += Σ_n,t dy[n, c0:c1, t] · col[:, t]ᵀ, with per-thread partial sums reduced at the end.
 void part_backward_weight(const Geo& g, const float* x, const float* dy, float* dw) {
+  AcsFastPart f;
+  if (fast_geometry(g, &f)) return acs_fast_backward_weight(f, x, dy, dw);
   const Tables tb(g);
   const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
   const std::vector<Segment> seg = segments(g);
@@ -287,6 +314,8 @@ void part_backward_weight(const Geo& g, const float* x, const float* dy, float* 
 // dx += col2im(w[c0:c1]ᵀ · dy[n, c0:c1]). Threads own disjoint input-channel blocks, so the scatter
 // needs no atomics.
 void part_backward_input(const Geo& g, const float* dy, const float* w, float* dx) {
+  AcsFastPart f;
+  if (fast_geometry(g, &f)) return acs_fast_backward_input(f, dy, w, dx);
   const Tables tb(g);
   const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp(), kk = g.k * g.k;
   const std::vector<Segment> seg = segments(g);

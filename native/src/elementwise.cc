@@ -1,119 +1,109 @@
-// Transcendental activations (exp, sigmoid, tanh, SiLU, exact GELU) forward and backward, threaded.
-// These are compute-bound in JS (~20-40 ns per element through Math.exp); here exp is an inlined
-// polynomial the compiler vectorises, and the work is split over the thread pool.
+// N-API entry points of the elementwise family: activations, broadcast arithmetic, per-channel sums,
+// softmax over a middle axis, argmax and dropout. The loops themselves are in
+// elementwise_kernels.inc (one build per instruction set); here they are dispatched and threaded.
 #include <napi.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
+#include "elementwise.h"
 #include "napi_args.h"
 #include "registry.h"
 #include "threadpool.h"
 
 namespace acs {
+
 namespace {
 
-enum Kind : int { kExp = 0, kSigmoid = 1, kTanh = 2, kSilu = 3, kGelu = 4 };
-
-// exp(x) for float: 2^k · p(r) with r = x − k·ln2 in [−ln2/2, ln2/2]; relative error ≈ 2e-7.
-// Rounds with the 1.5·2^23 trick (no libm call, so the loop vectorises without -ffast-math).
-inline float fexp(float x) {
-  x = std::min(std::max(x, -87.0f), 88.0f);
-  const float t = x * 1.44269504088896341f;
-  const float k = (t + 12582912.0f) - 12582912.0f;
-  const float r = (x - k * 0.693145751953125f) - k * 1.428606765330187045e-06f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  const int32_t bits = (static_cast<int32_t>(k) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
-}
-
-inline float fsigmoid(float x) { return 1.0f / (1.0f + fexp(-x)); }
-
-// erfc with relative error < 1.2e-7 (Numerical Recipes' Chebyshev fit), as src/ops/activation.ts.
-inline float ferfc(float x) {
-  const float z = std::abs(x);
-  const float t = 1.0f / (1.0f + 0.5f * z);
-  const float poly =
-      -z * z - 1.26551223f +
-      t * (1.00002368f + t * (0.37409196f + t * (0.09678418f + t * (-0.18628806f + t * (0.27886807f +
-      t * (-1.13520398f + t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f))))))));
-  const float r = t * fexp(poly);
-  return x >= 0.f ? r : 2.0f - r;
-}
-
-constexpr float kInvSqrt2 = 0.70710678118654752f;
-constexpr float kInvSqrt2Pi = 0.39894228040143268f;
-
-void forward(int kind, const float* x, float* y, int64_t b, int64_t e) {
-  switch (kind) {
-    case kExp:
-      for (int64_t i = b; i < e; ++i) y[i] = fexp(x[i]);
-      break;
-    case kSigmoid:
-      for (int64_t i = b; i < e; ++i) y[i] = fsigmoid(x[i]);
-      break;
-    case kTanh:
-      // tanh(x) = 1 − 2/(e^{2x} + 1); exact at ±large, abs error ~1e-7 near 0.
-      for (int64_t i = b; i < e; ++i) y[i] = 1.0f - 2.0f / (fexp(2.0f * x[i]) + 1.0f);
-      break;
-    case kSilu:
-      for (int64_t i = b; i < e; ++i) y[i] = x[i] * fsigmoid(x[i]);
-      break;
-    case kGelu:
-      for (int64_t i = b; i < e; ++i) y[i] = 0.5f * x[i] * ferfc(-x[i] * kInvSqrt2);
-      break;
+const EwKernels* pick_best() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  if (ew_avx512() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")) {
+    return ew_avx512();
   }
+  if (ew_avx2() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return ew_avx2();
+#endif
+  return &ew_generic();
 }
 
-// g: upstream gradient; x: the op's input; y: its output (each kind reads what it needs).
-void backward(int kind, const float* x, const float* y, const float* g, float* d, int64_t b, int64_t e) {
-  switch (kind) {
-    case kExp:
-      for (int64_t i = b; i < e; ++i) d[i] = g[i] * y[i];
-      break;
-    case kSigmoid:
-      for (int64_t i = b; i < e; ++i) d[i] = g[i] * y[i] * (1.0f - y[i]);
-      break;
-    case kTanh:
-      for (int64_t i = b; i < e; ++i) d[i] = g[i] * (1.0f - y[i] * y[i]);
-      break;
-    case kSilu:
-      for (int64_t i = b; i < e; ++i) {
-        const float s = fsigmoid(x[i]);
-        d[i] = g[i] * s * (1.0f + x[i] * (1.0f - s));
-      }
-      break;
-    case kGelu:
-      for (int64_t i = b; i < e; ++i) {
-        const float v = x[i];
-        d[i] = g[i] * (0.5f * ferfc(-v * kInvSqrt2) + v * kInvSqrt2Pi * fexp(-0.5f * v * v));
-      }
-      break;
+const EwKernels*& current() {
+  static const EwKernels* k = pick_best();
+  return k;
+}
+
+}  // namespace
+
+const EwKernels& ew() { return *current(); }
+
+bool ew_set(const char* name) {
+  const std::string n(name);
+  if (n == "best") {
+    current() = pick_best();
+    return true;
   }
+  const EwKernels* k = nullptr;
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  if (n == "avx512" && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")) {
+    k = ew_avx512();
+  }
+  if (n == "avx2" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) k = ew_avx2();
+#endif
+  if (n == "generic") k = &ew_generic();
+  if (!k) return false;
+  current() = k;
+  return true;
 }
 
-constexpr int64_t kMinChunk = 1 << 15;
+namespace {
 
-// unaryForward(kind, x, y, n)
+// Chunks of at least this many elements per thread: below it, waking a worker costs more than it saves.
+constexpr int64_t kMinChunk = 1 << 16;
+
+// Number of inner-position blocks per outer index for the middle-axis kernels.
+int64_t blocks(int64_t inner) { return (inner + kSoftmaxBlock - 1) / kSoftmaxBlock; }
+
+// Runs fn(o, jb, je) over every (outer index, inner block), threaded.
+template <class Fn>
+void for_blocks(int64_t outer, int64_t n, int64_t inner, const Fn& fn) {
+  const int64_t nb = blocks(inner);
+  const int64_t per = std::max<int64_t>(1, n * kSoftmaxBlock);
+  parallel_for(outer * nb, [&](int64_t b, int64_t e, int) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t o = t / nb, jb = (t % nb) * kSoftmaxBlock;
+      fn(o, jb, std::min(inner, jb + kSoftmaxBlock));
+    }
+  }, std::max<int64_t>(1, kMinChunk / per));
+}
+
+Napi::Value EwKernel(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ew().name); }
+
+Napi::Value EwSetKernel(const Napi::CallbackInfo& info) {
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  return Napi::Boolean::New(info.Env(), ew_set(name.c_str()));
+}
+
+float param(const Napi::CallbackInfo& info, size_t i) {
+  return info.Length() > i && info[i].IsNumber() ? static_cast<float>(dbl(info, i)) : 0.0f;
+}
+
+// unaryForward(kind, x, y, n, p?)
 Napi::Value UnaryForward(const Napi::CallbackInfo& info) {
   const int kind = static_cast<int>(num(info, 0));
   const float* x = f32(info, 1);
   float* y = f32(info, 2);
   const int64_t n = num(info, 3);
-  parallel_for(n, [&](int64_t b, int64_t e, int) { forward(kind, x, y, b, e); }, kMinChunk);
+  const float p = param(info, 4);
+  const EwKernels& k = ew();
+  parallel_for(n, [&](int64_t b, int64_t e, int) { k.unary_fwd(kind, p, x, y, b, e); }, kMinChunk);
   return info.Env().Undefined();
 }
 
-// unaryBackward(kind, x | null, y | null, g, d, n)
+// unaryBackward(kind, x | null, y | null, g, d, n, p?)
 Napi::Value UnaryBackward(const Napi::CallbackInfo& info) {
   const int kind = static_cast<int>(num(info, 0));
   const float* x = f32_or_null(info, 1);
@@ -121,13 +111,108 @@ Napi::Value UnaryBackward(const Napi::CallbackInfo& info) {
   const float* g = f32(info, 3);
   float* d = f32(info, 4);
   const int64_t n = num(info, 5);
-  parallel_for(n, [&](int64_t b, int64_t e, int) { backward(kind, x, y, g, d, b, e); }, kMinChunk);
+  const float p = param(info, 6);
+  const EwKernels& k = ew();
+  parallel_for(n, [&](int64_t b, int64_t e, int) { k.unary_bwd(kind, p, x, y, g, d, b, e); }, kMinChunk);
+  return info.Env().Undefined();
+}
+
+// binaryOp(op, mode, a, b, out, n, C, inner)
+Napi::Value BinaryOpFn(const Napi::CallbackInfo& info) {
+  const int op = static_cast<int>(num(info, 0));
+  const int mode = static_cast<int>(num(info, 1));
+  const float* a = f32(info, 2);
+  const float* b = f32(info, 3);
+  float* o = f32(info, 4);
+  const int64_t n = num(info, 5);
+  const int64_t C = std::max<int64_t>(1, num(info, 6));
+  const int64_t inner = std::max<int64_t>(1, num(info, 7));
+  const EwKernels& k = ew();
+  parallel_for(n, [&](int64_t s, int64_t e, int) { k.binary(op, mode, a, b, o, C, inner, s, e); }, kMinChunk);
+  return info.Env().Undefined();
+}
+
+// chanSum(x, y | null, outer, C, inner, out[C]): out[c] = Σ over outer and inner of x (· y), in float64.
+Napi::Value ChanSum(const Napi::CallbackInfo& info) {
+  const float* x = f32(info, 0);
+  const float* y = f32_or_null(info, 1);
+  const int64_t outer = num(info, 2), C = num(info, 3), inner = num(info, 4);
+  float* out = f32(info, 5);
+  const int T = num_threads();
+  std::vector<double> part(static_cast<size_t>(T) * C, 0.0);
+  const EwKernels& k = ew();
+  if (inner == 1) {
+    parallel_for(outer, [&](int64_t b, int64_t e, int t) { k.col_sum(x, y, C, &part[t * C], b, e); },
+                 std::max<int64_t>(1, kMinChunk / std::max<int64_t>(1, C)));
+  } else {
+    parallel_for(outer * C, [&](int64_t b, int64_t e, int t) { k.chan_sum(x, y, C, inner, &part[t * C], b, e); },
+                 std::max<int64_t>(1, kMinChunk / inner));
+  }
+  for (int64_t c = 0; c < C; ++c) {
+    double s = 0.0;
+    for (int t = 0; t < T; ++t) s += part[t * C + c];
+    out[c] = static_cast<float>(s);
+  }
+  return info.Env().Undefined();
+}
+
+// softmaxForward(log, x, y, outer, n, inner)
+Napi::Value SoftmaxForward(const Napi::CallbackInfo& info) {
+  const bool log = flag(info, 0);
+  const float* x = f32(info, 1);
+  float* y = f32(info, 2);
+  const int64_t outer = num(info, 3), n = num(info, 4), inner = num(info, 5);
+  const EwKernels& k = ew();
+  for_blocks(outer, n, inner, [&](int64_t o, int64_t jb, int64_t je) { k.softmax_fwd(log, x, y, n, inner, o, jb, je); });
+  return info.Env().Undefined();
+}
+
+// softmaxBackward(log, y, g, d, outer, n, inner)
+Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
+  const bool log = flag(info, 0);
+  const float* y = f32(info, 1);
+  const float* g = f32(info, 2);
+  float* d = f32(info, 3);
+  const int64_t outer = num(info, 4), n = num(info, 5), inner = num(info, 6);
+  const EwKernels& k = ew();
+  for_blocks(outer, n, inner, [&](int64_t o, int64_t jb, int64_t je) { k.softmax_bwd(log, y, g, d, n, inner, o, jb, je); });
+  return info.Env().Undefined();
+}
+
+// argmaxMiddle(x, out, outer, n, inner)
+Napi::Value ArgmaxMiddle(const Napi::CallbackInfo& info) {
+  const float* x = f32(info, 0);
+  int32_t* out = i32(info, 1);
+  const int64_t outer = num(info, 2), n = num(info, 3), inner = num(info, 4);
+  const EwKernels& k = ew();
+  for_blocks(outer, n, inner, [&](int64_t o, int64_t jb, int64_t je) { k.argmax(x, out, n, inner, o, jb, je); });
+  return info.Env().Undefined();
+}
+
+// dropoutApply(x, y, n, k0, k1, threshold, scale)
+Napi::Value DropoutApply(const Napi::CallbackInfo& info) {
+  const float* x = f32(info, 0);
+  float* y = f32(info, 1);
+  const int64_t n = num(info, 2);
+  const uint32_t k0 = static_cast<uint32_t>(num(info, 3)), k1 = static_cast<uint32_t>(num(info, 4));
+  const uint32_t thr = static_cast<uint32_t>(num(info, 5));
+  const float scale = static_cast<float>(dbl(info, 6));
+  const EwKernels& k = ew();
+  parallel_for(n, [&](int64_t b, int64_t e, int) { k.dropout(x, y, k0, k1, thr, scale, b, e); }, kMinChunk);
   return info.Env().Undefined();
 }
 
 }  // namespace
 
+ACS_EXPORT("ewKernel", EwKernel);
+ACS_EXPORT("ewSetKernel", EwSetKernel);
 ACS_EXPORT("unaryForward", UnaryForward);
 ACS_EXPORT("unaryBackward", UnaryBackward);
+ACS_EXPORT("binaryOp", BinaryOpFn);
+ACS_EXPORT("chanSum", ChanSum);
+ACS_EXPORT("softmaxForward", SoftmaxForward);
+ACS_EXPORT("softmaxBackward", SoftmaxBackward);
+ACS_EXPORT("argmaxMiddle", ArgmaxMiddle);
+ACS_EXPORT("dropoutApply", DropoutApply);
 
 }  // namespace acs

@@ -91,3 +91,12 @@ export function acsPartBackwardInput(dy: Float32Array, w: Float32Array, dx: Floa
   check(dx, xSize(g), fn, 'dx');
   native.acsPartBackwardInput(dy, w, dx, geo);
 }
+
+/**
+ * Enables or disables the implicit-GEMM path for stride-1 same-size geometries (native/src/acs_fast.cc);
+ * returns whether it is now in use (false on CPUs without AVX-512). For tests and comparisons: both paths
+ * compute the same values.
+ */
+export function setAcsFastPath(enabled: boolean): boolean {
+  return native.acsSetFastPath(enabled);
+}

@@ -27,6 +27,20 @@ export interface NativeBinding {
     C: Float32Array,
     ldc: number,
   ): void;
+  // elementwise family (native/src/elementwise.cc): unary kinds 0 exp, 1 sigmoid, 2 tanh, 3 silu,
+  // 4 gelu, 5 relu, 6 leakyRelu (p = slope), 7 hardswish, 8 hardsigmoid, 9 gelu (tanh form).
+  unaryForward(kind: number, x: Float32Array, y: Float32Array, n: number, p?: number): void;
+  unaryBackward(kind: number, x: Float32Array | null, y: Float32Array | null, g: Float32Array, d: Float32Array, n: number, p?: number): void;
+  ewKernel(): string;
+  ewSetKernel(name: string): boolean;
+  // op 0 add, 1 sub, 2 mul, 3 div; mode 0 same, 1 scalar b, 2 scalar a, 3 b per-channel, 4 a per-channel
+  // (the full operand viewed as [outer, C, inner]).
+  binaryOp(op: number, mode: number, a: Float32Array, b: Float32Array, out: Float32Array, n: number, C: number, inner: number): void;
+  chanSum(x: Float32Array, y: Float32Array | null, outer: number, C: number, inner: number, out: Float32Array): void;
+  softmaxForward(log: boolean, x: Float32Array, y: Float32Array, outer: number, n: number, inner: number): void;
+  softmaxBackward(log: boolean, y: Float32Array, g: Float32Array, d: Float32Array, outer: number, n: number, inner: number): void;
+  argmaxMiddle(x: Float32Array, out: Int32Array, outer: number, n: number, inner: number): void;
+  dropoutApply(x: Float32Array, y: Float32Array, n: number, k0: number, k1: number, threshold: number, scale: number): void;
   // elementwise family (native/src/elementwise.cc): kind 0 exp, 1 sigmoid, 2 tanh, 3 silu, 4 gelu.
   unaryForward(kind: number, x: Float32Array, y: Float32Array, n: number): void;
   unaryBackward(kind: number, x: Float32Array | null, y: Float32Array | null, g: Float32Array, d: Float32Array, n: number): void;
@@ -36,6 +50,7 @@ export interface NativeBinding {
   acsPartForward(x: Float32Array, w: Float32Array, y: Float32Array, geo: number[]): void;
   acsPartBackwardWeight(x: Float32Array, dy: Float32Array, dw: Float32Array, geo: number[]): void;
   acsPartBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geo: number[]): void;
+  acsSetFastPath(enabled: boolean): boolean;
   // GEMM family (native/src/gemm_napi.cc): force a kernel variant; false when unavailable.
   gemmSetKernel(name: string): boolean;
   // --- pooling, normalisation, resampling (native/src/{pool,norm,resample}.cc) ---

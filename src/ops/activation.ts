@@ -3,7 +3,7 @@
  * the derivative is a function of it (ReLU, sigmoid, tanh, softmax) and the input otherwise.
  */
 import { record } from '../autograd/record.js';
-import { unaryBackward, unaryForward } from '../backend/elementwise.js';
+import { type NativeUnary, softmaxMiddle, softmaxMiddleBackward, unaryBackward, unaryForward } from '../backend/elementwise.js';
 import { assertFloat, type DType, Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
 import { normAxis } from '../util/shape.js';
@@ -17,45 +17,33 @@ function like(x: Tensor): Float32Array {
   return new Float32Array(x.size);
 }
 
-/** max(x, 0) (`torch.relu`), any shape; NaN stays NaN. */
-export function relu(x: Tensor): Tensor {
-  check(x, 'relu');
+/** Native unary op with its backward; `fromOutput` saves y for the derivative, else x. */
+function nativeUnary(x: Tensor, op: NativeUnary, name: string, p = 0): Tensor {
+  const s = x.data;
   const o = like(x);
-  // Branch-free on the float bits: a data-dependent branch mispredicts on half of all activations
-  // and costs ~3× here. Zero when the sign bit is set, unless the value is a (negative) NaN, whose
-  // bits as int32 lie in [-8388607, -1].
-  const si = new Int32Array(x.data.buffer, x.data.byteOffset, x.size);
-  const oi = new Int32Array(o.buffer);
-  for (let i = 0; i < oi.length; i++) {
-    const v = si[i];
-    oi[i] = v & ~((v >> 31) & ((v + 8388607) >> 31));
-  }
-  return record(new Tensor(o, x.shape, 'float32'), 'Relu', [x], (g) => {
+  unaryForward(op, s, o, p);
+  const fromOutput = op === 'relu' || op === 'sigmoid' || op === 'tanh';
+  return record(new Tensor(o, x.shape, 'float32'), name, [x], (g) => {
     const d = new Float32Array(g.size);
-    const gi = new Int32Array(g.data.buffer, g.data.byteOffset, g.size);
-    const di = new Int32Array(d.buffer);
-    // Gradient where the output is > 0: -bits is negative exactly for positive floats.
-    for (let i = 0; i < di.length; i++) di[i] = gi[i] & (-oi[i] >> 31);
+    unaryBackward(op, fromOutput ? null : s, fromOutput ? o : null, g.data, d, p);
     return [new Tensor(d, g.shape, 'float32')];
   });
+}
+
+/** max(x, 0) (`torch.relu`), any shape; NaN stays NaN (its gradient is 0, as PyTorch's). */
+export function relu(x: Tensor): Tensor {
+  check(x, 'relu');
+  // The mask comes from the output, so backward keeps no reference to the input.
+  return nativeUnary(x, 'relu', 'Relu');
 }
 
 /** x if x > 0 else slope·x (`F.leaky_relu`, default slope 0.01). */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   check(x, 'leakyRelu');
-  const s = x.data;
-  const o = like(x);
-  const k = negativeSlope;
-  for (let i = 0; i < s.length; i++) {
-    const v = s[i];
-    o[i] = v > 0 ? v : v * k;
+  if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) {
+    throw new ValueError(`leakyRelu: negativeSlope must be a finite number, got ${negativeSlope}`);
   }
-  return record(new Tensor(o, x.shape, 'float32'), 'LeakyRelu', [x], (g) => {
-    const gd = g.data;
-    const d = new Float32Array(gd.length);
-    for (let i = 0; i < d.length; i++) d[i] = s[i] > 0 ? gd[i] : gd[i] * k;
-    return [new Tensor(d, g.shape, 'float32')];
-  });
+  return nativeUnary(x, 'leakyRelu', 'LeakyRelu', negativeSlope);
 }
 
 /** 1 / (1 + e^-x) (`torch.sigmoid`); native threaded kernel, saturates cleanly at ±large x. */
@@ -84,24 +72,6 @@ export function tanh(x: Tensor): Tensor {
   });
 }
 
-/** erfc with relative error below 1.2e-7 everywhere (Numerical Recipes' Chebyshev fit): enough for float32. */
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
-
-const INV_SQRT2 = Math.SQRT1_2;
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-
 /**
  * GELU (`F.gelu`): x·Φ(x) with the exact normal CDF by default, or PyTorch's
  * `approximate='tanh'` form 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))).
@@ -111,77 +81,19 @@ export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
   if (approximate !== 'none' && approximate !== 'tanh') {
     throw new ValueError(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
   }
-  const s = x.data;
-  const o = like(x);
-  if (approximate === 'none') {
-    for (let i = 0; i < s.length; i++) {
-      const v = s[i];
-      o[i] = 0.5 * v * erfc(-v * INV_SQRT2);
-    }
-  } else {
-    for (let i = 0; i < s.length; i++) {
-      const v = s[i];
-      o[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)));
-    }
-  }
-  return record(new Tensor(o, x.shape, 'float32'), 'Gelu', [x], (g) => {
-    const gd = g.data;
-    const d = new Float32Array(gd.length);
-    if (approximate === 'none') {
-      for (let i = 0; i < d.length; i++) {
-        const v = s[i];
-        d[i] = gd[i] * (0.5 * erfc(-v * INV_SQRT2) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
-      }
-    } else {
-      for (let i = 0; i < d.length; i++) {
-        const v = s[i];
-        const th = Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
-        const dinner = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
-        d[i] = gd[i] * (0.5 * (1 + th) + 0.5 * v * (1 - th * th) * dinner);
-      }
-    }
-    return [new Tensor(d, g.shape, 'float32')];
-  });
+  return nativeUnary(x, approximate === 'none' ? 'gelu' : 'geluTanh', 'Gelu');
 }
 
 /** x·relu6(x + 3)/6 (`F.hardswish`); gradient as PyTorch's (x/3 + 1/2 on [-3, 3]). */
 export function hardswish(x: Tensor): Tensor {
   check(x, 'hardswish');
-  const s = x.data;
-  const o = like(x);
-  for (let i = 0; i < s.length; i++) {
-    const v = s[i];
-    o[i] = v <= -3 ? 0 : v >= 3 ? v : (v * (v + 3)) / 6;
-  }
-  return record(new Tensor(o, x.shape, 'float32'), 'HardSwish', [x], (g) => {
-    const gd = g.data;
-    const d = new Float32Array(gd.length);
-    for (let i = 0; i < d.length; i++) {
-      const v = s[i];
-      d[i] = v < -3 ? 0 : v <= 3 ? gd[i] * (v / 3 + 0.5) : gd[i];
-    }
-    return [new Tensor(d, g.shape, 'float32')];
-  });
+  return nativeUnary(x, 'hardswish', 'HardSwish');
 }
 
 /** relu6(x + 3)/6 (`F.hardsigmoid`); gradient 1/6 strictly inside (-3, 3), as PyTorch's. */
 export function hardsigmoid(x: Tensor): Tensor {
   check(x, 'hardsigmoid');
-  const s = x.data;
-  const o = like(x);
-  for (let i = 0; i < s.length; i++) {
-    const v = s[i];
-    o[i] = v <= -3 ? 0 : v >= 3 ? 1 : v / 6 + 0.5;
-  }
-  return record(new Tensor(o, x.shape, 'float32'), 'HardSigmoid', [x], (g) => {
-    const gd = g.data;
-    const d = new Float32Array(gd.length);
-    for (let i = 0; i < d.length; i++) {
-      const v = s[i];
-      d[i] = v > -3 && v < 3 ? gd[i] / 6 : 0;
-    }
-    return [new Tensor(d, g.shape, 'float32')];
-  });
+  return nativeUnary(x, 'hardsigmoid', 'HardSigmoid');
 }
 
 /** x·σ(x) (`F.silu`, a.k.a. swish). */
@@ -291,6 +203,15 @@ export function softmax(x: Tensor, dim: number): Tensor {
   check(x, 'softmax');
   const [outer, n, inner] = around(x.shape, dim, 'softmax');
   const y = like(x);
+  // Native for a channel-like axis (dim 1 of [N, C, D, H, W]); rows along the last axis stay in TS.
+  if (inner > 1) {
+    softmaxMiddle(false, x.data, y, outer, n, inner);
+    return record(new Tensor(y, x.shape, 'float32'), 'Softmax', [x], (g) => {
+      const d = new Float32Array(g.size);
+      softmaxMiddleBackward(false, y, g.data, d, outer, n, inner);
+      return [new Tensor(d, g.shape, 'float32')];
+    });
+  }
   softmaxKernel(x.data, y, outer, n, inner, false);
   return record(new Tensor(y, x.shape, 'float32'), 'Softmax', [x], (g) => {
     // dx = y ⊙ (g − Σ g⊙y)
@@ -313,6 +234,14 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   check(x, 'logSoftmax');
   const [outer, n, inner] = around(x.shape, dim, 'logSoftmax');
   const y = like(x);
+  if (inner > 1) {
+    softmaxMiddle(true, x.data, y, outer, n, inner);
+    return record(new Tensor(y, x.shape, 'float32'), 'LogSoftmax', [x], (g) => {
+      const d = new Float32Array(g.size);
+      softmaxMiddleBackward(true, y, g.data, d, outer, n, inner);
+      return [new Tensor(d, g.shape, 'float32')];
+    });
+  }
   softmaxKernel(x.data, y, outer, n, inner, true);
   return record(new Tensor(y, x.shape, 'float32'), 'LogSoftmax', [x], (g) => {
     // dx = g − exp(y) Σ g

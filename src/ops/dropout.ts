@@ -3,6 +3,7 @@
  * so `manualSeed` makes masks reproducible. Identity (the input itself) when not training or p = 0.
  */
 import { record } from '../autograd/record.js';
+import { binaryOp, dropoutApply } from '../backend/elementwise.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { assertFloat, type DType, Tensor } from '../tensor/tensor.js';
 import { ShapeError, ValueError } from '../util/errors.js';
@@ -23,44 +24,38 @@ function keepMask(n: number, p: number, g: Generator): Uint8Array {
   return m;
 }
 
-/**
- * Applies a mask of `groups` entries, each covering `span` consecutive elements (span 1 for plain
- * dropout, the spatial size for channel dropout).
- */
-function applyMask(x: Tensor, mask: Uint8Array, span: number, scale: number, name: string): Tensor {
-  const xd = x.data;
-  const o = new Float32Array(xd.length);
-  if (span === 1) {
-    for (let i = 0; i < xd.length; i++) o[i] = mask[i] ? xd[i] * scale : 0;
-  } else {
-    for (let c = 0; c < mask.length; c++) {
-      if (!mask[c]) continue;
-      const b = c * span;
-      for (let j = 0; j < span; j++) o[b + j] = xd[b + j] * scale;
-    }
-  }
+/** Multiplies channel c (a run of `span` elements) by mask[c]·scale; backward applies the same factors. */
+function applyChannelMask(x: Tensor, mask: Uint8Array, span: number, scale: number, name: string): Tensor {
+  const f = new Float32Array(mask.length);
+  for (let c = 0; c < mask.length; c++) f[c] = mask[c] ? scale : 0;
+  const o = new Float32Array(x.size);
+  binaryOp('mul', 'chanB', x.data, f, o, mask.length, span);
   return record(new Tensor(o, x.shape, 'float32'), name, [x], (g) => {
-    const gd = g.data;
-    const d = new Float32Array(gd.length);
-    if (span === 1) {
-      for (let i = 0; i < d.length; i++) d[i] = mask[i] ? gd[i] * scale : 0;
-    } else {
-      for (let c = 0; c < mask.length; c++) {
-        if (!mask[c]) continue;
-        const b = c * span;
-        for (let j = 0; j < span; j++) d[b + j] = gd[b + j] * scale;
-      }
-    }
+    const d = new Float32Array(g.size);
+    binaryOp('mul', 'chanB', g.data, f, d, mask.length, span);
     return [new Tensor(d, g.shape, 'float32')];
   });
 }
 
-/** Zeroes each element with probability p and scales the rest by 1/(1−p) (`F.dropout(x, p, training)`). */
+/**
+ * Zeroes each element with probability p and scales the rest by 1/(1−p) (`F.dropout(x, p, training)`).
+ * The mask is a counter-based hash of a key drawn from `generator` (so `manualSeed` reproduces it),
+ * computed natively and regenerated in backward rather than stored.
+ */
 export function dropout(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
   checkArgs(x, p, 'dropout');
   if (!training || p === 0) return x;
+  const key: [number, number] = [generator.nextU32(), generator.nextU32()];
+  // Keep where the 32-bit draw is >= p·2^32 (clamped: p just below 1 keeps almost nothing).
+  const threshold = Math.min(0xffffffff, Math.ceil(p * 4294967296));
   const scale = p >= 1 ? 0 : 1 / (1 - p);
-  return applyMask(x, keepMask(x.size, p, generator), 1, scale, 'Dropout');
+  const o = new Float32Array(x.size);
+  if (p < 1) dropoutApply(x.data, o, key, threshold, scale);
+  return record(new Tensor(o, x.shape, 'float32'), 'Dropout', [x], (g) => {
+    const d = new Float32Array(g.size);
+    if (p < 1) dropoutApply(g.data, d, key, threshold, scale);
+    return [new Tensor(d, g.shape, 'float32')];
+  });
 }
 
 function channelDropout(x: Tensor, p: number, training: boolean, spatialDims: number, op: string, g: Generator): Tensor {
@@ -75,7 +70,7 @@ function channelDropout(x: Tensor, p: number, training: boolean, spatialDims: nu
   for (let i = rank - spatialDims; i < rank; i++) span *= x.shape[i];
   const channels = span === 0 ? 0 : x.size / span;
   const scale = p >= 1 ? 0 : 1 / (1 - p);
-  return applyMask(x, keepMask(channels, p, g), span, scale, op === 'dropout2d' ? 'Dropout2d' : 'Dropout3d');
+  return applyChannelMask(x, keepMask(channels, p, g), span, scale, op === 'dropout2d' ? 'Dropout2d' : 'Dropout3d');
 }
 
 /** Zeroes whole channels of [N, C, H, W] (or [C, H, W]) with probability p (`F.dropout2d`). */

@@ -7,7 +7,8 @@ import { record } from '../autograd/record.js';
 import { assertFloat, type DType, Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
 import { broadcastShapes, numel, sameShape } from '../util/shape.js';
-import { broadcastStrides, forEachRun, sumToShape } from './strided.js';
+import { type BinaryOpName, binaryOp, channelSum } from '../backend/elementwise.js';
+import { broadcastStrides, channelLayout, forEachRun, sumToShape } from './strided.js';
 
 /** A tensor or a plain number (broadcast like a 0-d tensor). */
 export type Operand = Tensor | number;
@@ -70,27 +71,51 @@ function bothNumbers(a: Operand, b: Operand, op: string): void {
   if (typeof a === 'number' && typeof b === 'number') throw new ValueError(`${op}: at least one operand must be a Tensor, got two numbers`);
 }
 
-/** Runs a binary kernel over broadcast operands; no graph. */
+const NAME = new Map<Run, BinaryOpName>();
+
+/**
+ * Runs a binary kernel over broadcast operands; no graph. Same shape, a scalar on either side and a
+ * per-channel operand ([1, C, 1, ...] or [C, 1, ...] against [N, C, ...]) run natively; other
+ * broadcasts go through the TS run kernels.
+ */
 function binaryRaw(run: Run, a: Tensor, b: Tensor, op: string): Tensor {
   const ad = a.data;
   const bd = b.data;
+  const name = NAME.get(run)!;
   if (sameShape(a.shape, b.shape)) {
     const out = new Float32Array(ad.length);
-    run(ad, 0, 1, bd, 0, 1, out, 0, ad.length);
+    binaryOp(name, 'same', ad, bd, out);
     return new Tensor(out, a.shape, 'float32');
   }
   const shape = broadcastShapes(a.shape, b.shape, op);
   const out = new Float32Array(numel(shape));
   if (bd.length === 1 && sameShape(shape, a.shape)) {
-    run(ad, 0, 1, bd, 0, 0, out, 0, out.length);
+    binaryOp(name, 'scalarB', ad, bd, out);
   } else if (ad.length === 1 && sameShape(shape, b.shape)) {
-    run(ad, 0, 0, bd, 0, 1, out, 0, out.length);
+    binaryOp(name, 'scalarA', ad, bd, out);
   } else {
-    const stA = broadcastStrides(a.shape, shape.length);
-    const stB = broadcastStrides(b.shape, shape.length);
-    forEachRun(shape, stA, stB, (o, ao, bo, n, sa, sb) => run(ad, ao, sa, bd, bo, sb, out, o, n));
+    const chB = sameShape(shape, a.shape) ? channelLayout(b.shape, shape) : null;
+    const chA = !chB && sameShape(shape, b.shape) ? channelLayout(a.shape, shape) : null;
+    if (chB) binaryOp(name, 'chanB', ad, bd, out, chB.C, chB.inner);
+    else if (chA) binaryOp(name, 'chanA', ad, bd, out, chA.C, chA.inner);
+    else {
+      const stA = broadcastStrides(a.shape, shape.length);
+      const stB = broadcastStrides(b.shape, shape.length);
+      forEachRun(shape, stA, stB, (o, ao, bo, n, sa, sb) => run(ad, ao, sa, bd, bo, sb, out, o, n));
+    }
   }
   return new Tensor(out, shape, 'float32');
+}
+
+NAME.set(addRun, 'add').set(subRun, 'sub').set(mulRun, 'mul').set(divRun, 'div');
+
+/** sum_to_shape(g ⊙ other) for the gradient of a product operand of shape `shape`; fused when per-channel. */
+function mulGrad(g: Tensor, other: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(other.shape, g.shape)) {
+    const lay = numel(shape) === 1 ? { outer: 1, C: 1, inner: g.size } : channelLayout(shape, g.shape);
+    if (lay) return new Tensor(channelSum(g.data, other.data, lay.outer, lay.C, lay.inner), shape, 'float32');
+  }
+  return sumToShape(binaryRaw(mulRun, g, other, 'mul'), shape, 'mul');
 }
 
 /** `a + b` with broadcasting (`torch.add`). */
@@ -128,8 +153,8 @@ export function mul(a: Operand, b: Operand): Tensor {
   const tb = asTensor(b, 'mul', 'b');
   const out = binaryRaw(mulRun, ta, tb, 'mul');
   return record(out, 'Mul', [ta, tb], (g) => [
-    ta.requiresGrad ? sumToShape(binaryRaw(mulRun, g, tb, 'mul'), ta.shape, 'mul') : null,
-    tb.requiresGrad ? sumToShape(binaryRaw(mulRun, g, ta, 'mul'), tb.shape, 'mul') : null,
+    ta.requiresGrad ? mulGrad(g, tb, ta.shape) : null,
+    tb.requiresGrad ? mulGrad(g, ta, tb.shape) : null,
   ]);
 }
 
@@ -151,9 +176,8 @@ export function div(a: Operand, b: Operand): Tensor {
 
 /** `g * s` without a graph (internal fast path). */
 function scaleRaw(g: Tensor, s: number): Tensor {
-  const d = g.data;
-  const o = new Float32Array(d.length);
-  for (let i = 0; i < d.length; i++) o[i] = d[i] * s;
+  const o = new Float32Array(g.size);
+  binaryOp('mul', 'scalarB', g.data, Float32Array.of(s), o);
   return new Tensor(o, g.shape, 'float32');
 }
 

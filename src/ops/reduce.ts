@@ -3,6 +3,7 @@
  * the shared run iterator, so any set of dims costs one pass, and backward broadcasts back.
  */
 import { record } from '../autograd/record.js';
+import { argmaxMiddle } from '../backend/elementwise.js';
 import { assertFloat, type DType, Tensor } from '../tensor/tensor.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { normAxis, numel, shapeStr } from '../util/shape.js';
@@ -134,24 +135,8 @@ export function argmax(x: Tensor, dim?: number | null, keepdim = false): Tensor<
   if (inner === 1) {
     for (let r = 0; r < outer; r++) o[r] = argmaxRun(xd, r * n, n, 1);
   } else {
-    // Sweep whole inner rows (e.g. class scores [N, C, D, H, W] → labels) for cache locality.
-    const best = new Float32Array(inner);
-    for (let r = 0; r < outer; r++) {
-      const base = r * n * inner;
-      const ob = r * inner;
-      best.set(xd.subarray(base, base + inner));
-      for (let i = 1; i < n; i++) {
-        const b = base + i * inner;
-        for (let j = 0; j < inner; j++) {
-          const v = xd[b + j];
-          const c = best[j];
-          if (v > c || (v !== v && c === c)) {
-            best[j] = v;
-            o[ob + j] = i;
-          }
-        }
-      }
-    }
+    // Class scores [N, C, D, H, W] → labels: native, threaded, whole inner rows for locality.
+    argmaxMiddle(xd, o, outer, n, inner);
   }
   const shape = keepdim ? x.shape.map((s, i) => (i === d ? 1 : s)) : x.shape.filter((_, i) => i !== d);
   return new Tensor(o, shape, 'int32');

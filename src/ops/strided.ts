@@ -7,6 +7,7 @@
 import { ShapeError } from '../util/errors.js';
 import { numel, shapeStr, stridesOf } from '../util/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { channelSum } from '../backend/elementwise.js';
 
 /**
  * Called once per inner run: `o` is the row-major offset of the run's first element in the iterated
@@ -99,11 +100,9 @@ export function sumToShape(g: Tensor, shape: readonly number[], op = 'sumToShape
   }
   const n = numel(shape);
   const src = g.data;
-  if (n === 1) {
-    let s = 0;
-    for (let i = 0; i < src.length; i++) s += src[i];
-    return new Tensor(Float32Array.of(s), shape, 'float32');
-  }
+  // Native, threaded paths: a total (n = 1) and the per-channel case (bias gradients).
+  const lay = n === 1 ? { outer: 1, C: 1, inner: src.length } : channelLayout(shape, g.shape);
+  if (lay) return new Tensor(channelSum(src, null, lay.outer, lay.C, lay.inner), shape, 'float32');
   const acc = new Float64Array(n);
   const st = broadcastStrides(shape, g.shape.length);
   forEachRun(g.shape, st, st, (o, a, _b, len, sa) => {
@@ -116,6 +115,35 @@ export function sumToShape(g: Tensor, shape: readonly number[], op = 'sumToShape
     }
   });
   return new Tensor(Float32Array.from(acc), shape, 'float32');
+}
+
+/** [outer, C, inner] view of `big` for which `small` is a per-channel vector. */
+export interface ChannelLayout {
+  outer: number;
+  C: number;
+  inner: number;
+}
+
+/**
+ * When `small` (right-aligned) has exactly one dim k of size > 1 and broadcasts to `big` there, the
+ * layout [prod(big[:k]), big[k], prod(big[k+1:])]: a bias [1, C, 1, 1, 1] or [C, 1, 1, 1] against
+ * [N, C, D, H, W], or [C] against [N, C]. Null otherwise.
+ */
+export function channelLayout(small: readonly number[], big: readonly number[]): ChannelLayout | null {
+  if (small.length > big.length) return null;
+  const off = big.length - small.length;
+  let k = -1;
+  for (let i = 0; i < small.length; i++) {
+    if (small[i] === 1) continue;
+    if (k >= 0 || small[i] !== big[off + i]) return null;
+    k = off + i;
+  }
+  if (k < 0) return null;
+  let outer = 1;
+  let inner = 1;
+  for (let i = 0; i < k; i++) outer *= big[i];
+  for (let i = k + 1; i < big.length; i++) inner *= big[i];
+  return { outer, C: big[k], inner };
 }
 
 /** Materialises `x` broadcast to `shape` (a copy; tensors are always contiguous). */

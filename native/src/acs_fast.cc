@@ -1,0 +1,405 @@
+// Implicit-GEMM ACS kernels for stride 1, same-size outputs (see acs_fast.h). Why not im2col + sgemm:
+// a part has few output channels (Cout/3) and K = Cin·k², so writing the column buffer and packing it
+// again cost more than the arithmetic. Here a tile of 64 consecutive output positions is the GEMM's N
+// panel; each K row (input channel, tap) is a masked vector load from x at a constant offset, the masks
+// (one per tap and 16 lanes) zero the reads that fall in the padding. Register tiles hold exactly the
+// rows of a block (1–12), so a part of 11 channels wastes no lanes. The input gradient is the same
+// kernel with negated offsets; the weight gradient reduces dy·x products along the positions.
+#include "acs_fast.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <vector>
+
+#include "napi_args.h"
+#include "registry.h"
+#include "threadpool.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define ACS_FAST_X86 1
+// GCC 12's avx512fintrin.h reads an uninitialised __Y inside _mm512_reduce_add_ps (a header false positive).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+namespace acs {
+namespace {
+
+std::atomic<bool> g_enabled{true};
+
+bool cpu_ok() {
+#ifdef ACS_FAST_X86
+  static const bool ok = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
+  }();
+  return ok;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+bool acs_fast_usable() { return cpu_ok() && g_enabled.load(std::memory_order_relaxed); }
+
+#ifdef ACS_FAST_X86
+namespace {
+
+#define ACS_FAST_TARGET __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+constexpr int kTile = 64;   // output positions per tile: 4 vectors of 16
+constexpr int kChunk = 1024;  // positions per weight-gradient task
+
+// A run of K rows: row i reads base + off + i·stride, with the masks of tap mi.
+struct Seg {
+  int64_t off, stride;
+  int32_t count, mi;
+};
+
+struct Delta {
+  int64_t d, h, w;
+};
+
+// Per-axis offsets of plane tap (kp, kq): the first tap index goes to the first convolved axis in D, H, W order.
+Delta tap_delta(const AcsFastPart& p, int64_t kp, int64_t kq) {
+  int64_t t[3];
+  if (p.plane == 0) { t[0] = 0; t[1] = kp; t[2] = kq; }
+  else if (p.plane == 1) { t[0] = kp; t[1] = 0; t[2] = kq; }
+  else { t[0] = kp; t[1] = kq; t[2] = 0; }
+  return {p.off0[0] + t[0] * p.step[0], p.off0[1] + t[1] * p.step[1], p.off0[2] + t[2] * p.step[2]};
+}
+
+std::vector<Delta> deltas(const AcsFastPart& p, int sign) {
+  std::vector<Delta> out;
+  for (int64_t kp = 0; kp < p.k; ++kp) {
+    for (int64_t kq = 0; kq < p.k; ++kq) {
+      const Delta d = tap_delta(p, kp, kq);
+      out.push_back({sign * d.d, sign * d.h, sign * d.w});
+    }
+  }
+  return out;
+}
+
+int64_t flat(const AcsFastPart& p, const Delta& d) { return (d.d * p.H + d.h) * p.W + d.w; }
+
+// Lane coordinates of kTile positions from q0; lanes at or past S get a coordinate no mask accepts.
+struct alignas(64) Coords {
+  int32_t d[kTile], h[kTile], w[kTile];
+};
+
+void coords(const AcsFastPart& p, int64_t q0, int64_t S, Coords& c) {
+  const int64_t HW = p.H * p.W;
+  int64_t d = q0 / HW, h = (q0 % HW) / p.W, w = q0 % p.W;
+  for (int l = 0; l < kTile; ++l) {
+    const bool in = q0 + l < S;
+    c.d[l] = in ? static_cast<int32_t>(d) : (1 << 30);
+    c.h[l] = static_cast<int32_t>(h);
+    c.w[l] = static_cast<int32_t>(w);
+    if (++w == p.W) {
+      w = 0;
+      if (++h == p.H) {
+        h = 0;
+        ++d;
+      }
+    }
+  }
+}
+
+// masks[t·4 + v]: lanes of vector v whose position shifted by taps[t] lies inside the volume.
+ACS_FAST_TARGET void tap_masks(const AcsFastPart& p, const Coords& c, const std::vector<Delta>& taps, __mmask16* masks) {
+  const __m512i D = _mm512_set1_epi32(static_cast<int>(p.D)), H = _mm512_set1_epi32(static_cast<int>(p.H)),
+                W = _mm512_set1_epi32(static_cast<int>(p.W));
+  for (int v = 0; v < 4; ++v) {
+    const __m512i d = _mm512_load_si512(c.d + 16 * v), h = _mm512_load_si512(c.h + 16 * v),
+                  w = _mm512_load_si512(c.w + 16 * v);
+    for (size_t t = 0; t < taps.size(); ++t) {
+      const __m512i dd = _mm512_add_epi32(d, _mm512_set1_epi32(static_cast<int>(taps[t].d)));
+      const __m512i hh = _mm512_add_epi32(h, _mm512_set1_epi32(static_cast<int>(taps[t].h)));
+      const __m512i ww = _mm512_add_epi32(w, _mm512_set1_epi32(static_cast<int>(taps[t].w)));
+      masks[t * 4 + v] = static_cast<__mmask16>(_mm512_cmplt_epu32_mask(dd, D) & _mm512_cmplt_epu32_mask(hh, H) &
+                                                _mm512_cmplt_epu32_mask(ww, W));
+    }
+  }
+}
+
+void range_masks(int64_t q0, int64_t S, __mmask16* m, int n) {
+  for (int v = 0; v < n; ++v) {
+    const int64_t left = S - (q0 + 16 * v);
+    m[v] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : left <= 0 ? 0 : static_cast<__mmask16>((1u << left) - 1);
+  }
+}
+
+// C[0:MR, 0:16·NV] (=|+=) Σ_k a[k, 0:MR] · B[k, :], B rows taken from the segments.
+template <int MR, int NV>
+ACS_FAST_TARGET void micro(const Seg* segs, int nseg, const float* a, const float* b0, const __mmask16* masks,
+                           float* c, int64_t ldc, const __mmask16* smask, bool accumulate) {
+  __m512 acc[MR][NV];
+#pragma GCC unroll 12
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  for (int s = 0; s < nseg; ++s) {
+    const Seg sg = segs[s];
+    __mmask16 m[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) m[v] = masks[sg.mi * 4 + v];
+    const float* b = b0 + sg.off;
+    for (int32_t i = 0; i < sg.count; ++i) {
+      __m512 bv[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) bv[v] = _mm512_maskz_loadu_ps(m[v], b + 16 * v);
+#pragma GCC unroll 12
+      for (int r = 0; r < MR; ++r) {
+        const __m512 av = _mm512_set1_ps(a[r]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+      }
+      a += MR;
+      b += sg.stride;
+    }
+  }
+#pragma GCC unroll 12
+  for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      float* cp = c + r * ldc + 16 * v;
+      __m512 o = acc[r][v];
+      if (accumulate) o = _mm512_add_ps(o, _mm512_maskz_loadu_ps(smask[v], cp));
+      _mm512_mask_storeu_ps(cp, smask[v], o);
+    }
+  }
+}
+
+using MicroFn = void (*)(const Seg*, int, const float*, const float*, const __mmask16*, float*, int64_t,
+                         const __mmask16*, bool);
+
+// Blocks of up to 6 rows run 4 vectors wide; 7–12 rows run 2 vectors wide, twice per tile.
+MicroFn micro_for(int rows) {
+  static const MicroFn t4[] = {nullptr, micro<1, 4>, micro<2, 4>, micro<3, 4>, micro<4, 4>, micro<5, 4>, micro<6, 4>};
+  static const MicroFn t2[] = {micro<7, 2>, micro<8, 2>, micro<9, 2>, micro<10, 2>, micro<11, 2>, micro<12, 2>};
+  return rows <= 6 ? t4[rows] : t2[rows - 7];
+}
+
+// One register block: `rows` GEMM rows starting at r0, its packed A (K × rows) and its K segments.
+struct Block {
+  int64_t r0;  // first row in the output tensor's channel axis
+  int rows;
+  std::vector<float> a;
+  std::vector<Seg> segs;
+};
+
+// Splits [r0, r1) into near-equal blocks of at most 12 rows.
+template <typename Fn>
+void split_rows(int64_t r0, int64_t r1, Fn fn) {
+  const int64_t m = r1 - r0, nb = (m + 11) / 12;
+  for (int64_t b = 0; b < nb; ++b) fn(r0 + m * b / nb, r0 + m * (b + 1) / nb);
+}
+
+struct GroupSeg {
+  int64_t gi, r0, r1;
+};
+
+std::vector<GroupSeg> group_segments(const AcsFastPart& p) {
+  std::vector<GroupSeg> out;
+  const int64_t Mg = p.Cout / p.groups;
+  if (p.c1 <= p.c0) return out;
+  for (int64_t gi = p.c0 / Mg; gi <= (p.c1 - 1) / Mg; ++gi) {
+    out.push_back({gi, std::max(p.c0, gi * Mg), std::min(p.c1, (gi + 1) * Mg)});
+  }
+  return out;
+}
+
+// Runs every block over every tile of every batch item: out[n, blk rows, tile] (=|+=) blocks' GEMMs
+// with B read from in[n] + tile start.
+void run_tiles(const AcsFastPart& p, const std::vector<Block>& blocks, const std::vector<Delta>& taps, const float* in,
+               int64_t in_ch, float* out, int64_t out_ch, bool accumulate) {
+  const int64_t S = p.D * p.H * p.W, nT = (S + kTile - 1) / kTile;
+  parallel_for(p.N * nT, [&](int64_t b, int64_t e, int) {
+    Coords c;
+    std::vector<__mmask16> masks(taps.size() * 4);
+    __mmask16 smask[4];
+    for (int64_t task = b; task < e; ++task) {
+      const int64_t n = task / nT, q0 = (task % nT) * kTile;
+      coords(p, q0, S, c);
+      tap_masks(p, c, taps, masks.data());
+      range_masks(q0, S, smask, 4);
+      const float* bin = in + n * in_ch * S + q0;
+      float* o = out + n * out_ch * S + q0;
+      for (const Block& blk : blocks) {
+        const MicroFn fn = micro_for(blk.rows);
+        const int nseg = static_cast<int>(blk.segs.size());
+        float* ob = o + blk.r0 * S;
+        if (blk.rows <= 6) {
+          fn(blk.segs.data(), nseg, blk.a.data(), bin, masks.data(), ob, S, smask, accumulate);
+        } else {
+          fn(blk.segs.data(), nseg, blk.a.data(), bin, masks.data(), ob, S, smask, accumulate);
+          if (q0 + 32 < S) fn(blk.segs.data(), nseg, blk.a.data(), bin + 32, masks.data() + 2, ob + 32, S, smask + 2, accumulate);
+        }
+      }
+    }
+  });
+}
+
+// dw partial [MR, NB] (+=) Σ over `steps` vectors of dy rows · shifted x rows (one tap).
+template <int MR, int NB>
+ACS_FAST_TARGET void micro_dw(int steps, const float* dy, int64_t ldy, const float* xb, int64_t ldx,
+                              const __mmask16* mk, const __mmask16* rm, float* out, int64_t ldo, int64_t cs) {
+  __m512 acc[MR][NB];
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 6
+    for (int j = 0; j < NB; ++j) acc[r][j] = _mm512_setzero_ps();
+  for (int s = 0; s < steps; ++s) {
+    __m512 dv[MR];
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; ++r) dv[r] = _mm512_maskz_loadu_ps(rm[s], dy + r * ldy + 16 * s);
+#pragma GCC unroll 6
+    for (int j = 0; j < NB; ++j) {
+      const __m512 xv = _mm512_maskz_loadu_ps(mk[s], xb + j * ldx + 16 * s);
+#pragma GCC unroll 4
+      for (int r = 0; r < MR; ++r) acc[r][j] = _mm512_fmadd_ps(dv[r], xv, acc[r][j]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 6
+    for (int j = 0; j < NB; ++j) out[r * ldo + j * cs] += _mm512_reduce_add_ps(acc[r][j]);
+}
+
+using MicroDwFn = void (*)(int, const float*, int64_t, const float*, int64_t, const __mmask16*, const __mmask16*, float*,
+                           int64_t, int64_t);
+
+template <int MR>
+MicroDwFn dw_for_nb(int nb) {
+  static const MicroDwFn t[] = {micro_dw<MR, 1>, micro_dw<MR, 2>, micro_dw<MR, 3>,
+                                micro_dw<MR, 4>, micro_dw<MR, 5>, micro_dw<MR, 6>};
+  return t[nb - 1];
+}
+
+MicroDwFn micro_dw_for(int mr, int nb) {
+  switch (mr) {
+    case 1: return dw_for_nb<1>(nb);
+    case 2: return dw_for_nb<2>(nb);
+    case 3: return dw_for_nb<3>(nb);
+    default: return dw_for_nb<4>(nb);
+  }
+}
+
+}  // namespace
+
+void acs_fast_forward(const AcsFastPart& p, const float* x, const float* w, float* y) {
+  const int64_t S = p.D * p.H * p.W, kk = p.k * p.k, Cg = p.Cin / p.groups, Kg = Cg * kk;
+  const std::vector<Delta> taps = deltas(p, 1);
+  std::vector<Block> blocks;
+  for (const GroupSeg& gs : group_segments(p)) {
+    split_rows(gs.r0, gs.r1, [&](int64_t r0, int64_t r1) {
+      Block blk{r0, static_cast<int>(r1 - r0), {}, {}};
+      // K ordered (tap, ci): a tap's rows share masks and step by one channel.
+      blk.a.resize(static_cast<size_t>(Kg * blk.rows));
+      for (int64_t t = 0; t < kk; ++t) {
+        blk.segs.push_back({gs.gi * Cg * S + flat(p, taps[t]), S, static_cast<int32_t>(Cg), static_cast<int32_t>(t)});
+        for (int64_t ci = 0; ci < Cg; ++ci) {
+          for (int r = 0; r < blk.rows; ++r) blk.a[(t * Cg + ci) * blk.rows + r] = w[(r0 + r) * Kg + ci * kk + t];
+        }
+      }
+      blocks.push_back(std::move(blk));
+    });
+  }
+  run_tiles(p, blocks, taps, x, p.Cin, y, p.Cout, false);
+}
+
+void acs_fast_backward_input(const AcsFastPart& p, const float* dy, const float* w, float* dx) {
+  const int64_t S = p.D * p.H * p.W, kk = p.k * p.k, Cg = p.Cin / p.groups, Kg = Cg * kk;
+  // dx[ci, q] += Σ w[co, ci, t] · dy[co, q − offset(t)]: the forward kernel with negated offsets.
+  const std::vector<Delta> taps = deltas(p, -1);
+  std::vector<Block> blocks;
+  for (const GroupSeg& gs : group_segments(p)) {
+    const int64_t nco = gs.r1 - gs.r0;
+    split_rows(0, Cg, [&](int64_t i0, int64_t i1) {
+      Block blk{gs.gi * Cg + i0, static_cast<int>(i1 - i0), {}, {}};
+      blk.a.resize(static_cast<size_t>(kk * nco * blk.rows));
+      for (int64_t t = 0; t < kk; ++t) {
+        blk.segs.push_back({gs.r0 * S + flat(p, taps[t]), S, static_cast<int32_t>(nco), static_cast<int32_t>(t)});
+        for (int64_t co = 0; co < nco; ++co) {
+          for (int r = 0; r < blk.rows; ++r) blk.a[(t * nco + co) * blk.rows + r] = w[(gs.r0 + co) * Kg + (i0 + r) * kk + t];
+        }
+      }
+      blocks.push_back(std::move(blk));
+    });
+  }
+  run_tiles(p, blocks, taps, dy, p.Cout, dx, p.Cin, true);
+}
+
+void acs_fast_backward_weight(const AcsFastPart& p, const float* x, const float* dy, float* dw) {
+  const int64_t S = p.D * p.H * p.W, kk = p.k * p.k, Cg = p.Cin / p.groups, Kg = Cg * kk;
+  const std::vector<Delta> taps = deltas(p, 1);
+  const std::vector<GroupSeg> gsegs = group_segments(p);
+  if (gsegs.empty()) return;
+  const int64_t nC = (S + kChunk - 1) / kChunk, part_sz = (p.c1 - p.c0) * Kg;
+  const int nth = num_threads();
+  std::vector<std::vector<float>> partial(nth);
+  std::vector<char> used(nth, 0);
+  parallel_for(p.N * nC, [&](int64_t b, int64_t e, int tid) {
+    std::vector<float>& acc = partial[tid];
+    acc.assign(part_sz, 0.f);
+    used[tid] = 1;
+    constexpr int kSteps = kChunk / 16;
+    // mk[t][step]: tap masks per vector of the chunk; rm: positions < S.
+    std::vector<__mmask16> mk(kk * kSteps), tile(kk * 4);
+    __mmask16 rm[kSteps];
+    Coords c;
+    for (int64_t task = b; task < e; ++task) {
+      const int64_t n = task / nC, q0 = (task % nC) * kChunk;
+      const int steps = static_cast<int>((std::min(S, q0 + kChunk) - q0 + 15) / 16);
+      for (int s0 = 0; s0 < steps; s0 += 4) {
+        coords(p, q0 + 16 * s0, S, c);
+        tap_masks(p, c, taps, tile.data());
+        for (int64_t t = 0; t < kk; ++t) {
+          for (int v = 0; v < 4 && s0 + v < kSteps; ++v) mk[t * kSteps + s0 + v] = tile[t * 4 + v];
+        }
+      }
+      range_masks(q0, S, rm, steps);
+      for (const GroupSeg& gs : gsegs) {
+        const float* xg = x + (n * p.Cin + gs.gi * Cg) * S + q0;
+        for (int64_t t = 0; t < kk; ++t) {
+          const float* xt = xg + flat(p, taps[t]);
+          for (int64_t co = gs.r0; co < gs.r1; co += 4) {
+            const int mr = static_cast<int>(std::min<int64_t>(4, gs.r1 - co));
+            const float* dyr = dy + (n * p.Cout + co) * S + q0;
+            for (int64_t ci = 0; ci < Cg; ci += 6) {
+              const int nb = static_cast<int>(std::min<int64_t>(6, Cg - ci));
+              micro_dw_for(mr, nb)(steps, dyr, S, xt + ci * S, S, mk.data() + t * kSteps, rm,
+                                   acc.data() + (co - p.c0) * Kg + ci * kk + t, Kg, kk);
+            }
+          }
+        }
+      }
+    }
+  });
+  float* out = dw + p.c0 * Kg;
+  for (int t = 0; t < nth; ++t) {
+    if (!used[t]) continue;
+    const float* q = partial[t].data();
+    for (int64_t i = 0; i < part_sz; ++i) out[i] += q[i];
+  }
+}
+
+#else
+void acs_fast_forward(const AcsFastPart&, const float*, const float*, float*) {}
+void acs_fast_backward_input(const AcsFastPart&, const float*, const float*, float*) {}
+void acs_fast_backward_weight(const AcsFastPart&, const float*, const float*, float*) {}
+#endif
+
+namespace {
+// acsSetFastPath(enabled) → whether the fast path is now in use (false where the CPU lacks AVX-512).
+Napi::Value AcsSetFastPath(const Napi::CallbackInfo& info) {
+  g_enabled.store(flag(info, 0), std::memory_order_relaxed);
+  return Napi::Boolean::New(info.Env(), acs_fast_usable());
+}
+}  // namespace
+
+}  // namespace acs
+
+ACS_EXPORT("acsSetFastPath", acs::AcsSetFastPath);

@@ -1,0 +1,93 @@
+import * as F from '../ops/index.js';
+import { Module } from '../nn/module.js';
+import { Sequential } from '../nn/containers.js';
+import { BatchNorm2d, Conv2d, ConvTranspose2d, MaxPool2d, ReLU, Upsample } from '../nn/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { type ZooOptions, withWeights } from './common.js';
+
+const cbr = (i: number, o: number): Module[] => [new Conv2d(i, o, 3, { padding: 1 }), new BatchNorm2d(o), new ReLU()];
+
+/** Two Conv-BN-ReLU pairs then a 2×2 max-pool (the reference PoC's `_EncoderBlock`, key `encode.N`). */
+export class EncoderBlock extends Module {
+  encode: Module;
+  constructor(i: number, o: number) {
+    super();
+    this.encode = this.registerModule('encode', new Sequential(...cbr(i, o), ...cbr(o, o), new MaxPool2d(2, { stride: 2 })));
+  }
+  forward(x: Tensor): Tensor {
+    return this.encode.forward(x);
+  }
+}
+
+/** Two Conv-BN-ReLU pairs (the reference PoC's `_DecoderBlock`, key `decode.N`). */
+export class DecoderBlock extends Module {
+  decode: Module;
+  constructor(i: number, m: number, o: number) {
+    super();
+    this.decode = this.registerModule('decode', new Sequential(...cbr(i, m), ...cbr(m, o)));
+  }
+  forward(x: Tensor): Tensor {
+    return this.decode.forward(x);
+  }
+}
+
+/**
+ * The ACS paper's proof-of-concept 2-level UNet: encoders of 64 and 128 channels, a decoder
+ * 192→64→32 on [skip, upsampled], bilinear ×2 upsampling, 1×1 head. Keys as the reference
+ * (`enc1.encode.0.weight`, `final.weight`). [N, C, H, W] → [N, classes, H, W] (H, W divisible by 4).
+ */
+export class UNet extends Module {
+  enc1: Module;
+  enc2: Module;
+  dec1: Module;
+  interpolate: Module;
+  final: Module;
+
+  constructor({ numClasses = 2, inChannels = 1 }: ZooOptions = {}) {
+    super();
+    this.enc1 = this.registerModule('enc1', new EncoderBlock(inChannels, 64));
+    this.enc2 = this.registerModule('enc2', new EncoderBlock(64, 128));
+    this.dec1 = this.registerModule('dec1', new DecoderBlock(192, 64, 32));
+    this.interpolate = this.registerModule('interpolate', new Upsample({ scaleFactor: 2, mode: 'bilinear' }));
+    this.final = this.registerModule('final', new Conv2d(32, numClasses, 1));
+  }
+
+  forward(x: Tensor): Tensor {
+    const x1 = this.enc1.forward(x);
+    const x2 = this.enc2.forward(x1);
+    const d = this.dec1.forward(F.cat([x1, this.interpolate.forward(x2)], 1));
+    return this.final.forward(this.interpolate.forward(d));
+  }
+}
+
+/** The PoC UNet with learned ×2 upsampling (ConvTranspose2d k=2, s=2) instead of bilinear. */
+export class UNetTransposed extends Module {
+  enc1: Module;
+  enc2: Module;
+  up2: Module;
+  dec1: Module;
+  up1: Module;
+  final: Module;
+
+  constructor({ numClasses = 2, inChannels = 1 }: ZooOptions = {}) {
+    super();
+    this.enc1 = this.registerModule('enc1', new EncoderBlock(inChannels, 64));
+    this.enc2 = this.registerModule('enc2', new EncoderBlock(64, 128));
+    this.up2 = this.registerModule('up2', new ConvTranspose2d(128, 128, 2, { stride: 2 }));
+    this.dec1 = this.registerModule('dec1', new DecoderBlock(192, 64, 32));
+    this.up1 = this.registerModule('up1', new ConvTranspose2d(32, 32, 2, { stride: 2 }));
+    this.final = this.registerModule('final', new Conv2d(32, numClasses, 1));
+  }
+
+  forward(x: Tensor): Tensor {
+    const x1 = this.enc1.forward(x);
+    const x2 = this.enc2.forward(x1);
+    const d = this.dec1.forward(F.cat([x1, this.up2.forward(x2)], 1));
+    return this.final.forward(this.up1.forward(d));
+  }
+}
+
+/** `models.unet({ numClasses, inChannels })`: the PoC UNet (2D; convert to run on volumes). */
+export const unet = (opts: ZooOptions = {}): UNet => withWeights(new UNet(opts), opts);
+/** The PoC UNet with a ConvTranspose2d decoder. */
+export const unetTransposed = (opts: ZooOptions = {}): UNetTransposed => withWeights(new UNetTransposed(opts), opts);
