@@ -108,7 +108,9 @@ export async function runModelsBench(): Promise<string> {
       'Peak Δ = peak RSS during the first training step minus RSS before it, same method on both sides: ' +
       'the peak is reset to the current RSS just before the step (/proc/self/clear_refs), then read after it ' +
       '(Node: process.resourceUsage().maxRSS; Python: resource.getrusage ru_maxrss). Totals are that peak, ' +
-      "so they include each runtime's own footprint (Node ≈ 50 MB, torch import ≈ 250 MB) and the model." +
+      "so they include each runtime's own footprint (Node ≈ 50 MB, torch import ≈ 250 MB) and the model. " +
+      'Δ understates where a step reuses memory already resident before it (freed while the model was built, ' +
+      'e.g. an eval forward): read it together with the totals.' +
       (rows.some((r) => r.r.ours.value?.peakReset === false || r.r.torch.value?.peakReset === false)
         ? ' The peak could NOT be reset here: a peak reached while building a model may hide the step’s.'
         : ''),
