@@ -1,5 +1,8 @@
 import type { DType, Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from './grad-mode.js';
+// Recording a graph is what makes backward meaningful: loading it here installs Tensor.backward for
+// every entry point, not only the package root.
+import './backward.js';
 
 /**
  * Attaches the op that produced `out` to the graph when grad mode is on and any input requires a

@@ -3,6 +3,7 @@ import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/containers.js';
 import { BatchNorm2d, Conv2d, ConvTranspose2d, MaxPool2d, ReLU, Upsample } from '../nn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { ValueError } from '../util/errors.js';
 import { type ZooOptions, withWeights } from './common.js';
 
 const cbr = (i: number, o: number): Module[] => [new Conv2d(i, o, 3, { padding: 1 }), new BatchNorm2d(o), new ReLU()];
@@ -31,6 +32,18 @@ export class DecoderBlock extends Module {
   }
 }
 
+/** UNet options: `width` scales every channel count (1 = the paper's 64/128 encoder, 64/32 decoder). */
+export interface UNetOptions extends ZooOptions {
+  width?: number;
+}
+
+/** Encoder 1, encoder 2, decoder middle and decoder output channels at a width multiplier. */
+function unetChannels(width: number): [number, number, number, number] {
+  if (!(width > 0)) throw new ValueError(`unet: width must be positive, got ${width}`);
+  const c = (n: number): number => Math.max(1, Math.round(n * width));
+  return [c(64), c(128), c(64), c(32)];
+}
+
 /**
  * The ACS paper's proof-of-concept 2-level UNet: encoders of 64 and 128 channels, a decoder
  * 192→64→32 on [skip, upsampled], bilinear ×2 upsampling, 1×1 head. Keys as the reference
@@ -43,13 +56,14 @@ export class UNet extends Module {
   interpolate: Module;
   final: Module;
 
-  constructor({ numClasses = 2, inChannels = 1 }: ZooOptions = {}) {
+  constructor({ numClasses = 2, inChannels = 1, width = 1 }: UNetOptions = {}) {
     super();
-    this.enc1 = this.registerModule('enc1', new EncoderBlock(inChannels, 64));
-    this.enc2 = this.registerModule('enc2', new EncoderBlock(64, 128));
-    this.dec1 = this.registerModule('dec1', new DecoderBlock(192, 64, 32));
+    const [c1, c2, m, o] = unetChannels(width);
+    this.enc1 = this.registerModule('enc1', new EncoderBlock(inChannels, c1));
+    this.enc2 = this.registerModule('enc2', new EncoderBlock(c1, c2));
+    this.dec1 = this.registerModule('dec1', new DecoderBlock(c1 + c2, m, o));
     this.interpolate = this.registerModule('interpolate', new Upsample({ scaleFactor: 2, mode: 'bilinear' }));
-    this.final = this.registerModule('final', new Conv2d(32, numClasses, 1));
+    this.final = this.registerModule('final', new Conv2d(o, numClasses, 1));
   }
 
   forward(x: Tensor): Tensor {
@@ -88,6 +102,6 @@ export class UNetTransposed extends Module {
 }
 
 /** `models.unet({ numClasses, inChannels })`: the PoC UNet (2D; convert to run on volumes). */
-export const unet = (opts: ZooOptions = {}): UNet => withWeights(new UNet(opts), opts);
+export const unet = (opts: UNetOptions = {}): UNet => withWeights(new UNet(opts), opts);
 /** The PoC UNet with a ConvTranspose2d decoder. */
 export const unetTransposed = (opts: ZooOptions = {}): UNetTransposed => withWeights(new UNetTransposed(opts), opts);
