@@ -37,6 +37,7 @@ async function runExperiment(
     for (const m of ms) if (!(POC_METHODS as readonly string[]).includes(m)) throw new ValueError(`--methods: unknown method '${m}' (known: ${POC_METHODS.join(', ')})`);
     config = { ...config, methods: ms };
   }
+  if (typeof values.set === 'string') config = applyOverrides(config, values.set);
   const t0 = performance.now();
   const runs: PocRun[] = [];
   for (let s = 0; s < seeds; s++) {
@@ -53,12 +54,29 @@ async function runExperiment(
   return 0;
 }
 
+/** `--set size3d=32,epochs3d=12`: overrides of numeric config fields, each checked by validateConfig. */
+export function applyOverrides(config: PocConfig, spec: string): PocConfig {
+  const out: Record<string, unknown> = { ...config };
+  for (const item of spec.split(',')) {
+    const [k, v] = item.split('=').map((s) => s.trim());
+    if (!(k in config) || k === 'methods' || k === 'seed') {
+      const keys = Object.keys(config).filter((x) => x !== 'methods' && x !== 'seed');
+      throw new ValueError(`--set: unknown key '${k}' (known: ${keys.join(', ')})`);
+    }
+    const n = Number(v);
+    if (v === undefined || v === '' || !Number.isFinite(n)) throw new ValueError(`--set ${k}: expected a number, got '${v ?? ''}'`);
+    out[k] = n;
+  }
+  return out as unknown as PocConfig;
+}
+
 const common = {
   out: { type: 'string', description: 'output directory' },
   seed: { type: 'string', description: 'first random seed (default 0)' },
   seeds: { type: 'string', description: 'number of seeds; the table shows mean ± std' },
   methods: { type: 'string', description: `comma-separated subset of: ${POC_METHODS.join(', ')}` },
   quiet: { type: 'boolean', description: 'no progress bars' },
+  set: { type: 'string', description: 'override the scale, e.g. size3d=32,epochs3d=12,n3dTrain=48,width=0.5' },
 } as const;
 
 export const demoCommand: Command = {

@@ -12,6 +12,7 @@ import * as F from '../ops/index.js';
 import type { Module } from '../nn/module.js';
 import { Adam } from '../optim/adam.js';
 import { SGD } from '../optim/sgd.js';
+import { CosineAnnealingLR } from '../optim/scheduler.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import * as convert from '../convert/index.js';
 import { unet } from '../models/unet.js';
@@ -58,7 +59,7 @@ const NUM_CLASSES_3D = 6;
 
 type Batch = { image: Tensor; label: Tensor<'int32'> };
 
-function trainEpoch(model: Module, opt: Optimizer, loader: Iterable<Batch>, progress: Progress): number {
+function trainEpoch(model: Module, opt: Optimizer, loader: Iterable<Batch>, progress: Progress, note = ''): number {
   model.train();
   let total = 0;
   let n = 0;
@@ -69,7 +70,7 @@ function trainEpoch(model: Module, opt: Optimizer, loader: Iterable<Batch>, prog
     opt.step();
     total += loss.item();
     n++;
-    progress.tick(1, `loss ${(total / n).toFixed(3)}`);
+    progress.tick(1, `loss ${(total / n).toFixed(3)}${note}`);
   }
   return total / Math.max(1, n);
 }
@@ -170,10 +171,17 @@ export function runPoc(config: PocConfig, opts: PocOptions = {}): PocRun {
     shuffle: true,
     generator: new Generator(c.seed * 1000 + 3),
   });
-  for (let e = 0; e < startEpoch2d; e++) for (const _ of loader2d) void _; // keep the shuffle order of an uninterrupted run
+  // Cosine decay to 0 over the run (the reference keeps lr constant): the last epoch is then a stable
+  // point to compare methods at, instead of wherever a constant-lr run happens to oscillate to.
+  const sched2d = new CosineAnnealingLR(opt2d, { tMax: c.epochs2d });
+  for (let e = 0; e < startEpoch2d; e++) {
+    for (const _ of loader2d) void _; // keep the shuffle order of an uninterrupted run
+    sched2d.step();
+  }
   const p2 = new Progress(`2D pretraining (${c.epochs2d} epochs)`, (c.epochs2d - startEpoch2d) * loader2d.length, process.stderr, opts.quiet);
   for (let e = startEpoch2d; e < c.epochs2d; e++) {
     trainEpoch(net2d, opt2d, loader2d, p2);
+    sched2d.step();
     if (ck2d) saveCheckpoint(ck2d, net2d, opt2d, { epoch: e + 1 });
   }
   const pre = evaluate(net2d, test2d.image, test2d.label, NUM_CLASSES_2D, 64, false);
@@ -210,12 +218,18 @@ export function runPoc(config: PocConfig, opts: PocOptions = {}): PocRun {
       dicePerEpoch.push(...((info.dicePerEpoch as number[] | undefined) ?? []));
       log(`resumed ${method} after epoch ${start}`);
     }
-    for (let e = 0; e < start; e++) for (const _ of loader) void _;
+    const sched = new CosineAnnealingLR(opt, { tMax: c.epochs3d });
+    for (let e = 0; e < start; e++) {
+      for (const _ of loader) void _;
+      sched.step();
+    }
     const progress = new Progress(`${method} (${c.epochs3d} epochs)`, (c.epochs3d - start) * loader.length, process.stderr, opts.quiet);
     let last = { dice: NaN, iou: NaN, pred: null as Tensor<'int32'> | null };
     for (let e = start; e < c.epochs3d; e++) {
       const t0 = performance.now();
-      trainEpoch(model, opt, loader, progress);
+      const note = dicePerEpoch.length ? `, test Dice ${dicePerEpoch[dicePerEpoch.length - 1].toFixed(3)}` : '';
+      trainEpoch(model, opt, loader, progress, note);
+      sched.step();
       trainSeconds += (performance.now() - t0) / 1000;
       last = evaluate(model, test3d.image, test3d.label, NUM_CLASSES_3D, slices ? 64 : 2, slices);
       dicePerEpoch.push(last.dice);
