@@ -1,6 +1,8 @@
 // Pooling kernels (max, average, adaptive average, adaptive max), forward and backward, over
 // [NC, D, H, W] planes; 2D pooling is the 3D kernel with D = 1. Threads split the NC planes, so
 // backward scatter-adds never race. Output sizes and argument rules are checked in src/backend/pool.ts.
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -29,48 +31,164 @@ Geom geom_from(const Napi::CallbackInfo& info, size_t i) {
 inline int64_t ada_start(int64_t o, int64_t in, int64_t out) { return (o * in) / out; }
 inline int64_t ada_end(int64_t o, int64_t in, int64_t out) { return ((o + 1) * in + out - 1) / out; }
 
+// Max pooling follows PyTorch: padding is -inf, NaN wins, and among equal maxima the first tap in
+// scan order wins. Taps are scanned in (d, h, w) order, which is increasing flat index, so "first"
+// is also "smallest index": any kernel that scans in that order with a strict `>` agrees. We take
+// the first NaN where PyTorch's CPU loop takes the last; the value is NaN either way.
+struct MaxArgs {
+  const float* x;
+  Geom g;
+  int64_t k[3], s[3], p[3], d[3];
+  float* out;
+  int32_t* idx;
+};
+
+// Row offsets (id * H + ih) * W of the in-bounds (d, h) taps of output row (od, oh), in scan order.
+inline int collect_rows(const MaxArgs& A, int64_t od, int64_t oh, std::vector<int64_t>& rows) {
+  rows.clear();
+  for (int64_t a = 0; a < A.k[0]; ++a) {
+    int64_t id = od * A.s[0] - A.p[0] + a * A.d[0];
+    if (id < 0 || id >= A.g.D) continue;
+    for (int64_t b = 0; b < A.k[1]; ++b) {
+      int64_t ih = oh * A.s[1] - A.p[1] + b * A.d[1];
+      if (ih < 0 || ih >= A.g.H) continue;
+      rows.push_back((id * A.g.H + ih) * A.g.W);
+    }
+  }
+  return static_cast<int>(rows.size());
+}
+
+// Flat index of the first in-bounds tap of output (row, ow); 0 when the window is all padding.
+inline int32_t first_tap(const MaxArgs& A, const std::vector<int64_t>& rows, int64_t ow) {
+  if (rows.empty()) return 0;
+  for (int64_t c = 0; c < A.k[2]; ++c) {
+    int64_t iw = ow * A.s[2] - A.p[2] + c * A.d[2];
+    if (iw >= 0 && iw < A.g.W) return static_cast<int32_t>(rows[0] + iw);
+  }
+  return 0;
+}
+
+void max_row_scalar(const MaxArgs& A, const float* xp, const std::vector<int64_t>& rows, float* orow, int32_t* irow) {
+  for (int64_t ow = 0; ow < A.g.oW; ++ow) {
+    float best = -std::numeric_limits<float>::infinity();
+    int64_t besti = -1;
+    for (int64_t r : rows) {
+      for (int64_t c = 0; c < A.k[2]; ++c) {
+        int64_t iw = ow * A.s[2] - A.p[2] + c * A.d[2];
+        if (iw < 0 || iw >= A.g.W) continue;
+        float v = xp[r + iw];
+        if (v > best || (std::isnan(v) && !std::isnan(best))) {
+          best = v;
+          besti = r + iw;
+        }
+      }
+    }
+    orow[ow] = best;
+    irow[ow] = besti < 0 ? first_tap(A, rows, ow) : static_cast<int32_t>(besti);
+  }
+}
+
+constexpr int64_t kMaxVecKw = 32;  // wider W kernels take the scalar path
+
+// 16 outputs along W per vector. Out-of-bounds taps (padding, the ceil-mode tail) and lanes past
+// the row's end are masked loads that read -inf, so edges need no separate code. Stride 1 loads
+// contiguously, stride 2 loads 32 floats and keeps the even ones, other strides gather.
+__attribute__((target("avx512f"))) void max_row_avx512(const MaxArgs& A, const float* xp,
+                                                        const std::vector<int64_t>& rows, float* orow,
+                                                        int32_t* irow) {
+  const int64_t kw = A.k[2], sw = A.s[2], pw = A.p[2], dw = A.d[2], W = A.g.W, oW = A.g.oW;
+  const __m512 ninf = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i lane_s = _mm512_mullo_epi32(lane, _mm512_set1_epi32(static_cast<int32_t>(sw)));
+  const __m512i zero = _mm512_setzero_si512(), wv = _mm512_set1_epi32(static_cast<int32_t>(W));
+  const __m512i neg1 = _mm512_set1_epi32(-1);
+  __mmask16 m0[kMaxVecKw], m1[kMaxVecKw];
+  for (int64_t ow0 = 0; ow0 < oW; ow0 += 16) {
+    const int nv = static_cast<int>(std::min<int64_t>(16, oW - ow0));
+    const __mmask16 lm = static_cast<__mmask16>((1u << nv) - 1u);
+    const int64_t st0 = ow0 * sw - pw;
+    for (int64_t c = 0; c < kw; ++c) {
+      const __m512i st = _mm512_set1_epi32(static_cast<int32_t>(st0 + c * dw));
+      if (sw == 2) {
+        // Positions q = 0..31 of the span; only q <= 2 * (nv - 1) are needed.
+        const __m512i qlim = _mm512_set1_epi32(2 * (nv - 1));
+        __m512i p0 = _mm512_add_epi32(st, lane), p1 = _mm512_add_epi32(p0, _mm512_set1_epi32(16));
+        __m512i q1 = _mm512_add_epi32(lane, _mm512_set1_epi32(16));
+        m0[c] = _mm512_cmpge_epi32_mask(p0, zero) & _mm512_cmplt_epi32_mask(p0, wv) & _mm512_cmple_epi32_mask(lane, qlim);
+        m1[c] = _mm512_cmpge_epi32_mask(p1, zero) & _mm512_cmplt_epi32_mask(p1, wv) & _mm512_cmple_epi32_mask(q1, qlim);
+      } else {
+        __m512i iw = _mm512_add_epi32(st, lane_s);
+        m0[c] = lm & _mm512_cmpge_epi32_mask(iw, zero) & _mm512_cmplt_epi32_mask(iw, wv);
+      }
+    }
+    __m512 best = ninf;
+    __m512i bi = neg1;
+    __mmask16 nan = 0;
+    for (int64_t r : rows) {
+      for (int64_t c = 0; c < kw; ++c) {
+        const int64_t st = r + st0 + c * dw;  // may be negative: masked lanes are never read
+        __m512 v;
+        if (sw == 1) {
+          v = _mm512_mask_loadu_ps(ninf, m0[c], xp + st);
+        } else if (sw == 2) {
+          __m512 lo = _mm512_mask_loadu_ps(ninf, m0[c], xp + st);
+          __m512 hi = _mm512_mask_loadu_ps(ninf, m1[c], xp + st + 16);
+          v = _mm512_permutex2var_ps(lo, even, hi);
+        } else {
+          v = _mm512_mask_i32gather_ps(ninf, m0[c], lane_s, xp + st, 4);
+        }
+        const __mmask16 isn = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        const __mmask16 up = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) | (isn & static_cast<__mmask16>(~nan));
+        nan |= isn;
+        best = _mm512_mask_mov_ps(best, up, v);
+        bi = _mm512_mask_mov_epi32(bi, up, _mm512_add_epi32(_mm512_set1_epi32(static_cast<int32_t>(st)), lane_s));
+      }
+    }
+    _mm512_mask_storeu_ps(orow + ow0, lm, best);
+    _mm512_mask_storeu_epi32(irow + ow0, lm, bi);
+    // Lanes never updated saw only -inf (or only padding): PyTorch reports the first in-bounds tap.
+    unsigned miss = lm & _mm512_cmpeq_epi32_mask(bi, neg1);
+    while (miss) {
+      int j = __builtin_ctz(miss);
+      miss &= miss - 1;
+      irow[ow0 + j] = first_tap(A, rows, ow0 + j);
+    }
+  }
+}
+
+bool has_avx512f() {
+  static const bool ok = __builtin_cpu_supports("avx512f");
+  return ok;
+}
+
 // maxPool3dForward(x, geom, k, s, p, d, out, idx): idx is the flat index within the input plane.
 Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
-  const float* x = f32(info, 0);
-  Geom g = geom_from(info, 1);
+  MaxArgs A{};
+  A.x = f32(info, 0);
+  A.g = geom_from(info, 1);
   auto k = ints(info, 2), s = ints(info, 3), p = ints(info, 4), d = ints(info, 5);
-  float* out = f32(info, 6);
-  int32_t* idx = i32(info, 7);
-  parallel_for(g.nc, [&](int64_t b, int64_t e, int) {
-    for (int64_t pl = b; pl < e; ++pl) {
-      const float* xp = x + pl * g.in_plane();
-      float* op = out + pl * g.out_plane();
-      int32_t* ip = idx + pl * g.out_plane();
-      for (int64_t od = 0; od < g.oD; ++od)
-        for (int64_t oh = 0; oh < g.oH; ++oh)
-          for (int64_t ow = 0; ow < g.oW; ++ow) {
-            float best = -std::numeric_limits<float>::infinity();
-            int64_t besti = -1;
-            for (int64_t a = 0; a < k[0]; ++a) {
-              int64_t id = od * s[0] - p[0] + a * d[0];
-              if (id < 0 || id >= g.D) continue;
-              for (int64_t bb = 0; bb < k[1]; ++bb) {
-                int64_t ih = oh * s[1] - p[1] + bb * d[1];
-                if (ih < 0 || ih >= g.H) continue;
-                for (int64_t c = 0; c < k[2]; ++c) {
-                  int64_t iw = ow * s[2] - p[2] + c * d[2];
-                  if (iw < 0 || iw >= g.W) continue;
-                  int64_t li = (id * g.H + ih) * g.W + iw;
-                  float v = xp[li];
-                  // As PyTorch: NaN wins, ties keep the first position in scan order.
-                  if (besti < 0 || v > best || std::isnan(v)) {
-                    best = v;
-                    besti = li;
-                    if (std::isnan(v)) goto done;
-                  }
-                }
-              }
-            }
-          done:
-            int64_t o = (od * g.oH + oh) * g.oW + ow;
-            op[o] = besti < 0 ? -std::numeric_limits<float>::infinity() : best;
-            ip[o] = static_cast<int32_t>(besti < 0 ? 0 : besti);
-          }
+  for (int i = 0; i < 3; ++i) A.k[i] = k[i], A.s[i] = s[i], A.p[i] = p[i], A.d[i] = d[i];
+  A.out = f32(info, 6);
+  A.idx = i32(info, 7);
+  const bool vec = has_avx512f() && A.k[2] <= kMaxVecKw;
+  const Geom& g = A.g;
+  // Work items are (plane, od) slabs: more of them than planes alone when N*C is small.
+  parallel_for(g.nc * g.oD, [&](int64_t b, int64_t e, int) {
+    std::vector<int64_t> rows;
+    rows.reserve(static_cast<size_t>(A.k[0] * A.k[1]));
+    for (int64_t it = b; it < e; ++it) {
+      const int64_t pl = it / g.oD, od = it % g.oD;
+      const float* xp = A.x + pl * g.in_plane();
+      for (int64_t oh = 0; oh < g.oH; ++oh) {
+        collect_rows(A, od, oh, rows);
+        const int64_t o = pl * g.out_plane() + (od * g.oH + oh) * g.oW;
+        if (vec) {
+          max_row_avx512(A, xp, rows, A.out + o, A.idx + o);
+        } else {
+          max_row_scalar(A, xp, rows, A.out + o, A.idx + o);
+        }
+      }
     }
   });
   return info.Env().Undefined();
