@@ -3,6 +3,11 @@
 // `perN` is false (batch norm: Cg = 1) or per (n, g) over (Cg, S) when it is true (instance norm:
 // Cg = 1; group norm). Weight and bias are per channel. Accumulation is in double: float sums over
 // large 3D volumes lose digits. Shapes are checked in src/backend/norm.ts.
+// GCC 12 flags the _mm*_undefined_* placeholders inside its own AVX-512 headers (a false positive).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -37,30 +42,163 @@ Layout layout_from(const Napi::CallbackInfo& info, size_t i) {
   return {v[0], v[1], v[2], v[3], v[4] != 0};
 }
 
-// normStats(x, layout, mean, var): biased variance, two passes for accuracy.
+// Reductions and the affine map over one contiguous block, vectorised with AVX-512 where the CPU
+// has it (double lanes for the sums) and plain loops otherwise. Every block is one (n, channel)
+// slice of S floats, so work splits over N * C blocks: more parallelism than channels alone, and
+// per-block partial sums that are combined afterwards need no atomics.
+bool has_avx512f() {
+  static const bool ok = __builtin_cpu_supports("avx512f");
+  return ok;
+}
+
+// Σ (x - K) and Σ (x - K)² — one pass; the shift K (a sample of the group) keeps the variance
+// E[(x-K)²] - E[x-K]² from cancelling when the mean is large against the spread.
+__attribute__((target("avx512f"))) void shifted_sums_avx512(const float* x, int64_t n, float K, double* s1, double* s2) {
+  const __m512 kv = _mm512_set1_ps(K);
+  __m512d a0 = _mm512_setzero_pd(), a1 = a0, q0 = a0, q1 = a0;
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m512 v = _mm512_sub_ps(_mm512_loadu_ps(x + i), kv);
+    __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+    __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+    a0 = _mm512_add_pd(a0, lo);
+    a1 = _mm512_add_pd(a1, hi);
+    q0 = _mm512_fmadd_pd(lo, lo, q0);
+    q1 = _mm512_fmadd_pd(hi, hi, q1);
+  }
+  double t1 = _mm512_reduce_add_pd(_mm512_add_pd(a0, a1)), t2 = _mm512_reduce_add_pd(_mm512_add_pd(q0, q1));
+  for (; i < n; ++i) {
+    double d = static_cast<double>(x[i] - K);
+    t1 += d;
+    t2 += d * d;
+  }
+  *s1 = t1;
+  *s2 = t2;
+}
+
+void shifted_sums_generic(const float* x, int64_t n, float K, double* s1, double* s2) {
+  double t1 = 0, t2 = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double d = static_cast<double>(x[i] - K);
+    t1 += d;
+    t2 += d * d;
+  }
+  *s1 = t1;
+  *s2 = t2;
+}
+
+// Σ dy and Σ dy * (x - m).
+__attribute__((target("avx512f"))) void grad_sums_avx512(const float* x, const float* dy, int64_t n, float m, double* sdy,
+                                                        double* sdyx) {
+  const __m512 mv = _mm512_set1_ps(m);
+  __m512d a0 = _mm512_setzero_pd(), a1 = a0, q0 = a0, q1 = a0;
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m512 g = _mm512_loadu_ps(dy + i);
+    __m512 xc = _mm512_sub_ps(_mm512_loadu_ps(x + i), mv);
+    __m512d glo = _mm512_cvtps_pd(_mm512_castps512_ps256(g));
+    __m512d ghi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(g), 1)));
+    __m512d xlo = _mm512_cvtps_pd(_mm512_castps512_ps256(xc));
+    __m512d xhi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(xc), 1)));
+    a0 = _mm512_add_pd(a0, glo);
+    a1 = _mm512_add_pd(a1, ghi);
+    q0 = _mm512_fmadd_pd(glo, xlo, q0);
+    q1 = _mm512_fmadd_pd(ghi, xhi, q1);
+  }
+  double t1 = _mm512_reduce_add_pd(_mm512_add_pd(a0, a1)), t2 = _mm512_reduce_add_pd(_mm512_add_pd(q0, q1));
+  for (; i < n; ++i) {
+    t1 += dy[i];
+    t2 += static_cast<double>(dy[i]) * static_cast<double>(x[i] - m);
+  }
+  *sdy = t1;
+  *sdyx = t2;
+}
+
+void grad_sums_generic(const float* x, const float* dy, int64_t n, float m, double* sdy, double* sdyx) {
+  double t1 = 0, t2 = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    t1 += dy[i];
+    t2 += static_cast<double>(dy[i]) * static_cast<double>(x[i] - m);
+  }
+  *sdy = t1;
+  *sdyx = t2;
+}
+
+// out = a * u + b * (v - m) + c, or a * (u - m) + c without v; the compiler vectorises these loops.
+// Centring before scaling keeps digits when the mean is large against the spread.
+__attribute__((target("avx512f"))) void affine_avx512(const float* __restrict u, const float* __restrict v, int64_t n, float a,
+                                                     float b, float m, float c, float* __restrict out) {
+  if (v) {
+    for (int64_t i = 0; i < n; ++i) out[i] = a * u[i] + (b * (v[i] - m) + c);
+  } else {
+    for (int64_t i = 0; i < n; ++i) out[i] = a * (u[i] - m) + c;
+  }
+}
+
+void affine_generic(const float* __restrict u, const float* __restrict v, int64_t n, float a, float b, float m, float c,
+                    float* __restrict out) {
+  if (v) {
+    for (int64_t i = 0; i < n; ++i) out[i] = a * u[i] + (b * (v[i] - m) + c);
+  } else {
+    for (int64_t i = 0; i < n; ++i) out[i] = a * (u[i] - m) + c;
+  }
+}
+
+inline void shifted_sums(const float* x, int64_t n, float K, double* s1, double* s2) {
+  if (has_avx512f()) {
+    shifted_sums_avx512(x, n, K, s1, s2);
+  } else {
+    shifted_sums_generic(x, n, K, s1, s2);
+  }
+}
+inline void grad_sums(const float* x, const float* dy, int64_t n, float m, double* sdy, double* sdyx) {
+  if (has_avx512f()) {
+    grad_sums_avx512(x, dy, n, m, sdy, sdyx);
+  } else {
+    grad_sums_generic(x, dy, n, m, sdy, sdyx);
+  }
+}
+inline void affine(const float* u, const float* v, int64_t n, float a, float b, float m, float c, float* out) {
+  if (has_avx512f()) {
+    affine_avx512(u, v, n, a, b, m, c, out);
+  } else {
+    affine_generic(u, v, n, a, b, m, c, out);
+  }
+}
+
+// Block b = n * C + c starts at b * S; its statistics group.
+inline int64_t group_of(const Layout& L, int64_t b) {
+  const int64_t C = L.G * L.Cg, n = b / C, g = (b % C) / L.Cg;
+  return L.per_n ? n * L.G + g : g;
+}
+
+// normStats(x, layout, mean, var): biased variance from one pass of shifted double sums per block.
 Napi::Value NormStats(const Napi::CallbackInfo& info) {
   const float* x = f32(info, 0);
   Layout L = layout_from(info, 1);
   float* mean = f32(info, 2);
   float* var = f32(info, 3);
-  parallel_for(L.stats(), [&](int64_t b, int64_t e, int) {
-    for (int64_t k = b; k < e; ++k) {
-      double sum = 0;
-      L.each_block(k, [&](int64_t off, int64_t) {
-        for (int64_t s = 0; s < L.S; ++s) sum += x[off + s];
-      });
-      double m = L.count() > 0 ? sum / static_cast<double>(L.count()) : 0.0;
-      double sq = 0;
-      L.each_block(k, [&](int64_t off, int64_t) {
-        for (int64_t s = 0; s < L.S; ++s) {
-          double dv = x[off + s] - m;
-          sq += dv * dv;
-        }
-      });
-      mean[k] = static_cast<float>(m);
-      var[k] = L.count() > 0 ? static_cast<float>(sq / static_cast<double>(L.count())) : 0.f;
-    }
+  const int64_t C = L.G * L.Cg, nb = L.N * C;
+  std::vector<float> shift(static_cast<size_t>(L.stats()), 0.f);
+  for (int64_t k = 0; k < L.stats(); ++k) {
+    bool first = true;
+    L.each_block(k, [&](int64_t off, int64_t) {
+      if (first && L.S > 0) shift[k] = x[off], first = false;
+    });
+  }
+  std::vector<double> s1(static_cast<size_t>(nb)), s2(static_cast<size_t>(nb));
+  parallel_for(nb, [&](int64_t b, int64_t e, int) {
+    for (int64_t i = b; i < e; ++i) shifted_sums(x + i * L.S, L.S, shift[group_of(L, i)], &s1[i], &s2[i]);
   });
+  std::vector<double> t1(static_cast<size_t>(L.stats()), 0.0), t2(static_cast<size_t>(L.stats()), 0.0);
+  for (int64_t i = 0; i < nb; ++i) t1[group_of(L, i)] += s1[i], t2[group_of(L, i)] += s2[i];
+  for (int64_t k = 0; k < L.stats(); ++k) {
+    const double cnt = static_cast<double>(L.count());
+    const double d = cnt > 0 ? t1[k] / cnt : 0.0;
+    const double v = cnt > 0 ? t2[k] / cnt - d * d : 0.0;
+    mean[k] = static_cast<float>(shift[k] + d);
+    var[k] = static_cast<float>(v > 0 ? v : 0.0);
+  }
   return info.Env().Undefined();
 }
 
@@ -73,20 +211,20 @@ Napi::Value NormApply(const Napi::CallbackInfo& info) {
   const float* w = f32_or_null(info, 4);
   const float* bias = f32_or_null(info, 5);
   float* y = f32(info, 6);
-  parallel_for(L.stats(), [&](int64_t b, int64_t e, int) {
-    for (int64_t k = b; k < e; ++k) {
-      L.each_block(k, [&](int64_t off, int64_t c) {
-        float scale = invstd[k] * (w ? w[c] : 1.f);
-        float shift = (bias ? bias[c] : 0.f) - mean[k] * scale;
-        for (int64_t s = 0; s < L.S; ++s) y[off + s] = x[off + s] * scale + shift;
-      });
+  const int64_t C = L.G * L.Cg;
+  parallel_for(L.N * C, [&](int64_t b, int64_t e, int) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t k = group_of(L, i), c = i % C;
+      float scale = invstd[k] * (w ? w[c] : 1.f);
+      affine(x + i * L.S, nullptr, L.S, scale, 0.f, mean[k], bias ? bias[c] : 0.f, y + i * L.S);
     }
   });
   return info.Env().Undefined();
 }
 
 // normBackward(x, dy, layout, mean, invstd, weight|null, batchStats, dx|null, dw|null, db|null).
-// With batch statistics the mean and variance depend on x, which adds the two projection terms.
+// One reduction pass gives per-block Σdy and Σdy(x-m); they are db, dw and the two projection
+// terms that batch statistics add to dx. A second pass writes dx.
 Napi::Value NormBackward(const Napi::CallbackInfo& info) {
   const float* x = f32(info, 0);
   const float* dy = f32(info, 1);
@@ -98,50 +236,46 @@ Napi::Value NormBackward(const Napi::CallbackInfo& info) {
   float* dx = f32_or_null(info, 7);
   float* dw = f32_or_null(info, 8);
   float* db = f32_or_null(info, 9);
-  const int64_t C = L.G * L.Cg;
-  if (dx) {
-    parallel_for(L.stats(), [&](int64_t b, int64_t e, int) {
-      for (int64_t k = b; k < e; ++k) {
-        const double m = mean[k], is = invstd[k];
-        double sum_g = 0, sum_gx = 0;  // sums of dxhat and dxhat * xhat
-        if (batch_stats) {
-          L.each_block(k, [&](int64_t off, int64_t c) {
-            double wc = w ? w[c] : 1.0;
-            for (int64_t s = 0; s < L.S; ++s) {
-              double g = dy[off + s] * wc;
-              sum_g += g;
-              sum_gx += g * (x[off + s] - m) * is;
-            }
-          });
-        }
-        const double cnt = static_cast<double>(L.count());
-        const double mg = batch_stats ? sum_g / cnt : 0.0, mgx = batch_stats ? sum_gx / cnt : 0.0;
-        L.each_block(k, [&](int64_t off, int64_t c) {
-          double wc = w ? w[c] : 1.0;
-          for (int64_t s = 0; s < L.S; ++s) {
-            double xh = (x[off + s] - m) * is;
-            dx[off + s] = static_cast<float>(is * (dy[off + s] * wc - mg - xh * mgx));
-          }
-        });
-      }
+  const int64_t C = L.G * L.Cg, nb = L.N * C;
+  const bool need_sums = dw || db || (dx && batch_stats);
+  std::vector<double> sdy(static_cast<size_t>(nb), 0.0), sdyx(static_cast<size_t>(nb), 0.0);
+  if (need_sums) {
+    parallel_for(nb, [&](int64_t b, int64_t e, int) {
+      for (int64_t i = b; i < e; ++i) grad_sums(x + i * L.S, dy + i * L.S, L.S, mean[group_of(L, i)], &sdy[i], &sdyx[i]);
     });
   }
   if (dw || db) {
-    parallel_for(C, [&](int64_t b, int64_t e, int) {
-      for (int64_t c = b; c < e; ++c) {
-        int64_t g = c / L.Cg, cg = c % L.Cg;
-        double sw = 0, sb = 0;
-        for (int64_t n = 0; n < L.N; ++n) {
-          int64_t k = L.per_n ? n * L.G + g : g;
-          const double m = mean[k], is = invstd[k];
-          int64_t off = ((n * L.G + g) * L.Cg + cg) * L.S;
-          for (int64_t s = 0; s < L.S; ++s) {
-            sb += dy[off + s];
-            sw += dy[off + s] * (x[off + s] - m) * is;
-          }
-        }
-        if (dw) dw[c] = static_cast<float>(sw);
-        if (db) db[c] = static_cast<float>(sb);
+    for (int64_t c = 0; c < C; ++c) {
+      double sw = 0, sb = 0;
+      for (int64_t n = 0; n < L.N; ++n) {
+        const int64_t i = n * C + c;
+        sb += sdy[i];
+        sw += sdyx[i] * invstd[group_of(L, i)];
+      }
+      if (dw) dw[c] = static_cast<float>(sw);
+      if (db) db[c] = static_cast<float>(sb);
+    }
+  }
+  if (dx) {
+    // Per group: mean of dxhat = Σ w_c Σdy / cnt, mean of dxhat * xhat = Σ w_c is Σdy(x-m) / cnt.
+    std::vector<double> mg(static_cast<size_t>(L.stats()), 0.0), mgx(static_cast<size_t>(L.stats()), 0.0);
+    if (batch_stats) {
+      const double cnt = static_cast<double>(L.count());
+      for (int64_t i = 0; i < nb; ++i) {
+        const int64_t k = group_of(L, i);
+        const double wc = w ? w[i % C] : 1.0;
+        mg[k] += wc * sdy[i] / cnt;
+        mgx[k] += wc * invstd[k] * sdyx[i] / cnt;
+      }
+    }
+    // dx = is * (dy * w - mg - (x - m) * is * mgx) = a * dy + b * (x - m) + c.
+    parallel_for(nb, [&](int64_t b, int64_t e, int) {
+      for (int64_t i = b; i < e; ++i) {
+        const int64_t k = group_of(L, i);
+        const double is = invstd[k], m = mean[k], wc = w ? w[i % C] : 1.0;
+        const double a = is * wc, bx = -is * is * mgx[k], c0 = -is * mg[k];
+        affine(dy + i * L.S, batch_stats ? x + i * L.S : nullptr, L.S, static_cast<float>(a), static_cast<float>(bx),
+               batch_stats ? static_cast<float>(m) : 0.f, static_cast<float>(c0), dx + i * L.S);
       }
     });
   }
