@@ -134,9 +134,10 @@ inline void walk_runs(const Geo& g, const int32_t* td, const int32_t* th, int64_
   }
 }
 
-// col[(ci, kp, kq), t] for channels [0, nc) of xc (already offset to the first channel).
-void im2col(const Geo& g, const Tables& tb, const float* xc, int64_t nc, int64_t t0, int64_t t1, float* col) {
-  const int64_t T = t1 - t0, HW = g.H * g.W, DHW = g.in_sp();
+// col[(ci, kp, kq), t] (row stride ld) for channels [0, nc) of xc (already offset to the first channel).
+void im2col(const Geo& g, const Tables& tb, const float* xc, int64_t nc, int64_t t0, int64_t t1, float* col, int64_t ld) {
+  const bool vec = acs_fast_usable();  // stride-2 runs: permute two vectors instead of a scalar loop
+  const int64_t HW = g.H * g.W, DHW = g.in_sp();
   for (int64_t ci = 0; ci < nc; ++ci) {
     const float* xch = xc + ci * DHW;
     for (int64_t kp = 0; kp < g.k; ++kp) {
@@ -144,7 +145,7 @@ void im2col(const Geo& g, const Tables& tb, const float* xc, int64_t nc, int64_t
         const int32_t* tab[3];
         const Tables::Run* wr;
         tb.taps(g.plane, kp, kq, tab, &wr);
-        float* c = col + ((ci * g.k + kp) * g.k + kq) * T;
+        float* c = col + ((ci * g.k + kp) * g.k + kq) * ld;
         walk_runs(g, tab[0], tab[1], t0, t1, [&](int64_t off, int32_t d, int32_t h, int64_t run, int64_t ow0) {
           float* dst = c + off;
           const int64_t lo = std::min(run, std::max<int64_t>(0, wr->lo - ow0));
@@ -158,6 +159,8 @@ void im2col(const Geo& g, const Tables& tb, const float* xc, int64_t nc, int64_t
           const float* xr = xch + d * HW + h * g.W + wr->c0 + (ow0 + lo) * wr->step;
           if (wr->step == 1) {
             std::memcpy(dst + lo, xr, sizeof(float) * (hi - lo));
+          } else if (wr->step == 2 && vec) {
+            acs_fast_gather2(dst + lo, xr, hi - lo);
           } else {
             for (int64_t i = 0; i < hi - lo; ++i) dst[lo + i] = xr[i * wr->step];
           }
@@ -167,9 +170,10 @@ void im2col(const Geo& g, const Tables& tb, const float* xc, int64_t nc, int64_t
   }
 }
 
-// The adjoint of im2col: dx[ci, tap position] += col[(ci, kp, kq), t].
-void col2im(const Geo& g, const Tables& tb, const float* col, int64_t nc, int64_t t0, int64_t t1, float* dxc) {
-  const int64_t T = t1 - t0, HW = g.H * g.W, DHW = g.in_sp();
+// The adjoint of im2col: dx[ci, tap position] += col[(ci, kp, kq), t] (row stride ld).
+void col2im(const Geo& g, const Tables& tb, const float* col, int64_t nc, int64_t t0, int64_t t1, float* dxc, int64_t ld) {
+  const bool vec = acs_fast_usable();
+  const int64_t HW = g.H * g.W, DHW = g.in_sp();
   for (int64_t ci = 0; ci < nc; ++ci) {
     float* xch = dxc + ci * DHW;
     for (int64_t kp = 0; kp < g.k; ++kp) {
@@ -177,7 +181,7 @@ void col2im(const Geo& g, const Tables& tb, const float* col, int64_t nc, int64_
         const int32_t* tab[3];
         const Tables::Run* wr;
         tb.taps(g.plane, kp, kq, tab, &wr);
-        const float* c = col + ((ci * g.k + kp) * g.k + kq) * T;
+        const float* c = col + ((ci * g.k + kp) * g.k + kq) * ld;
         walk_runs(g, tab[0], tab[1], t0, t1, [&](int64_t off, int32_t d, int32_t h, int64_t run, int64_t ow0) {
           const int64_t lo = std::min(run, std::max<int64_t>(0, wr->lo - ow0));
           const int64_t hi = std::max(lo, std::min(run, wr->hi - ow0));
@@ -186,6 +190,8 @@ void col2im(const Geo& g, const Tables& tb, const float* col, int64_t nc, int64_
           float* xr = xch + d * HW + h * g.W + wr->c0 + (ow0 + lo) * wr->step;
           if (wr->step == 1) {
             for (int64_t i = 0; i < hi - lo; ++i) xr[i] += src[i];
+          } else if (wr->step == 2 && vec) {
+            acs_fast_scatter_add2(xr, src, hi - lo);
           } else {
             for (int64_t i = 0; i < hi - lo; ++i) xr[i * wr->step] += src[i];
           }
@@ -229,47 +235,324 @@ std::vector<float>& workspace(size_t n) {
   return ws;
 }
 
-// The implicit-GEMM path (acs_fast.cc) applies when every axis has stride 1 and keeps its size.
-bool fast_geometry(const Geo& g, AcsFastPart* f) {
+// Calling-thread buffers of the batched path, kept across calls: fresh megabyte allocations cost a page
+// fault per 4 KiB on every call.
+template <int Tag>
+float* keep(size_t n) {
+  thread_local std::vector<float> ws;
+  if (ws.size() < n) ws.resize(n);
+  return ws.data();
+}
+
+// A phase-volume buffer: kept across calls up to 16 MiB, above that allocated per call so a large
+// volume's copy does not stay resident between steps.
+class PhaseBuf {
+ public:
+  explicit PhaseBuf(size_t n) : p_(n <= (size_t{1} << 22) ? keep<2>(n) : (own_.resize(n), own_.data())) {}
+  float* data() const { return p_; }
+
+ private:
+  std::vector<float> own_;
+  float* p_;
+};
+
+FastA& kept_a() {
+  thread_local FastA a;
+  return a;
+}
+
+// The implicit-GEMM path (acs_fast.cc) applies when every axis has o = ceil(n / stride): stride-1
+// same-size parts, and strided ones with "same"-style padding (ResNet's 3×3 and 1×1 stride-2 convs, the 7×7
+// stem). *split says whether x must first be split into phase volumes (some stride > 1).
+bool fast_geometry(const Geo& g, AcsFastPart* f, bool* split) {
   const int64_t n[3] = {g.D, g.H, g.W}, o[3] = {g.oD, g.oH, g.oW};
+  *split = false;
   for (int a = 0; a < 3; ++a) {
-    if (g.st[a] != 1 || n[a] != o[a]) return false;
+    if ((n[a] + g.st[a] - 1) / g.st[a] != o[a]) return false;
+    if (g.st[a] > 1) *split = true;
   }
   if (!acs_fast_usable()) return false;
-  *f = AcsFastPart{g.N, g.Cin, g.Cout, g.D, g.H, g.W, g.k, g.groups, g.plane, g.c0, g.c1, {0, 0, 0}, {0, 0, 0}};
+  *f = AcsFastPart{g.N, g.Cin, g.Cout, g.oD, g.oH, g.oW, g.k, g.groups, g.c0, g.c1, {}};
+  // Input coordinate of output j along axis a for a tap: st·j + c, c = off[a] + t·step[a] (DESIGN §4).
+  int64_t off[3], step[3];
   for (int a = 0; a < 3; ++a) {
+    step[a] = 0;
     if (a != g.plane) {
-      f->off0[a] = -g.pd[a];
-      f->step[a] = g.dl[a];
+      off[a] = -g.pd[a];
+      step[a] = g.dl[a];
     } else if (g.conv_rule) {
-      f->off0[a] = -g.pd[a];
+      off[a] = -g.pd[a];
     } else {
-      // Tables' rule with stride 1: the shortcut (positions j) when o == n, which holds here.
-      f->off0[a] = 0;
+      // Tables' rule: the shortcut (positions st·j) when it yields the right length, else k/2 − pad + st·j.
+      const bool same_or_half = o[a] == n[a] || 2 * o[a] == n[a];
+      off[a] = same_or_half ? 0 : g.k / 2 - g.pd[a];  // ceil(n / st) == o holds here
+    }
+  }
+  const int64_t S = g.out_sp();
+  for (int64_t kp = 0; kp < g.k; ++kp) {
+    for (int64_t kq = 0; kq < g.k; ++kq) {
+      int64_t t[3];
+      if (g.plane == 0) { t[0] = 0; t[1] = kp; t[2] = kq; }
+      else if (g.plane == 1) { t[0] = kp; t[1] = 0; t[2] = kq; }
+      else { t[0] = kp; t[1] = kq; t[2] = 0; }
+      int64_t q[3], phase = 0;
+      for (int a = 0; a < 3; ++a) {
+        const int64_t c = off[a] + t[a] * step[a];
+        const int64_t ph = ((c % g.st[a]) + g.st[a]) % g.st[a];
+        q[a] = (c - ph) / g.st[a];
+        phase = phase * g.st[a] + ph;
+      }
+      f->taps.push_back({q[0], q[1], q[2], phase * g.N * g.Cin * S});
     }
   }
   return true;
 }
 
+// Phase volumes of a strided geometry: xs[phase][n][c][j] = x[n, c, st·j + phase] per axis (zero past the end).
+int64_t phase_count(const Geo& g) { return g.st[0] * g.st[1] * g.st[2]; }
+
+// The phase volumes the part's taps read (a part's sampled axis reads one phase of it).
+std::vector<int64_t> used_phases(const Geo& g, const AcsFastPart& f) {
+  std::vector<char> used(phase_count(g), 0);
+  for (const AcsFastTap& t : f.taps) used[t.phase_off / (g.N * g.Cin * g.out_sp())] = 1;
+  std::vector<int64_t> out;
+  for (int64_t ph = 0; ph < phase_count(g); ++ph) {
+    if (used[ph]) out.push_back(ph);
+  }
+  return out;
+}
+
+void split_phases(const Geo& g, const std::vector<int64_t>& phases, const float* x, float* xs) {
+  const int64_t S = g.out_sp(), NC = g.N * g.Cin, np = static_cast<int64_t>(phases.size());
+  const bool vec = acs_fast_usable() && g.st[2] == 2 && g.W >= 32;
+  parallel_for(NC * np, [&](int64_t b, int64_t e, int) {
+    for (int64_t task = b; task < e; ++task) {
+      const int64_t ph = phases[task / NC], nc = task % NC;
+      const int64_t pd = ph / (g.st[1] * g.st[2]), phh = (ph / g.st[2]) % g.st[1], pw = ph % g.st[2];
+      const float* xc = x + nc * g.in_sp();
+      float* out = xs + (ph * NC + nc) * S;
+      const int64_t valid = (g.W - pw + g.st[2] - 1) / g.st[2];  // phase entries inside the row
+      for (int64_t j = 0; j < g.oD; ++j) {
+        const int64_t d = g.st[0] * j + pd;
+        for (int64_t i = 0; i < g.oH; ++i) {
+          float* o = out + (j * g.oH + i) * g.oW;
+          const int64_t h = g.st[1] * i + phh;
+          if (d >= g.D || h >= g.H) {
+            std::memset(o, 0, sizeof(float) * g.oW);
+            continue;
+          }
+          const float* xr = xc + (d * g.H + h) * g.W + pw;
+          if (g.st[2] == 1) {
+            std::memcpy(o, xr, sizeof(float) * g.W);
+          } else if (vec) {
+            acs_fast_gather2(o, xr, valid);
+          } else {
+            for (int64_t l = 0; l < valid; ++l) o[l] = xr[g.st[2] * l];
+          }
+          for (int64_t l = valid; l < g.oW; ++l) o[l] = 0.f;
+        }
+      }
+    }
+  });
+}
+
+// The adjoint of split_phases: dx[n, c, st·j + phase] += dxs[phase][n][c][j].
+void merge_phases(const Geo& g, const std::vector<int64_t>& phases, const float* dxs, float* dx) {
+  const int64_t S = g.out_sp(), NC = g.N * g.Cin;
+  const bool vec = acs_fast_usable() && g.st[2] == 2 && g.W >= 32;
+  // Threads own (n, c) planes; phases run inside so no two threads add into one plane.
+  parallel_for(NC, [&](int64_t b, int64_t e, int) {
+    for (int64_t nc = b; nc < e; ++nc) {
+      float* xc = dx + nc * g.in_sp();
+      for (const int64_t ph : phases) {
+        const int64_t pd = ph / (g.st[1] * g.st[2]), phh = (ph / g.st[2]) % g.st[1], pw = ph % g.st[2];
+        const float* in = dxs + (ph * NC + nc) * S;
+        const int64_t cnt = (g.W - pw + g.st[2] - 1) / g.st[2];
+        for (int64_t j = 0; j < g.oD; ++j) {
+          const int64_t d = g.st[0] * j + pd;
+          if (d >= g.D) break;
+          for (int64_t i = 0; i < g.oH; ++i) {
+            const int64_t h = g.st[1] * i + phh;
+            if (h >= g.H) break;
+            const float* src = in + (j * g.oH + i) * g.oW;
+            float* xr = xc + (d * g.H + h) * g.W + pw;
+            if (vec) {
+              acs_fast_scatter_add2(xr, src, cnt);
+            } else {
+              for (int64_t l = 0; l < cnt; ++l) xr[g.st[2] * l] += src[l];
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+// Small outputs (deep layers: 2³–3³ positions per item) leave a per-item tile mostly empty lanes and
+// give each GEMM a few columns. There the whole batch becomes one GEMM: col[Kg, N·S] (item n at
+// columns n·S…), and sgemm threads internally over its large M×Kg panels.
+constexpr int64_t kBatchedMaxS = 64;
+constexpr int64_t kBatchedMaxCol = int64_t{1} << 22;  // floats in col (16 MiB)
+
+// Below this the direct kernel's 64-lane tiles are mostly empty (2³ = 8 positions) and the batched GEMM
+// wins the forward and input gradient too; from 3³ (27 positions) on, the direct kernel is faster (measured).
+bool tiny_output(const Geo& g) { return g.out_sp() <= 16; }
+
+bool batched_geometry(const Geo& g, const std::vector<Segment>& seg) {
+  return acs_fast_enabled() && g.out_sp() < kBatchedMaxS && seg.size() <= 2 && g.Kg() * g.N * g.out_sp() <= kBatchedMaxCol;
+}
+
+// off[t·S + s]: input offset (within a channel) that tap t of output position s reads, or -1 for padding.
+// With a few positions per item, runs along W are a handful of elements, so a table beats walk_runs.
+std::vector<int32_t> tap_offsets(const Geo& g, const Tables& tb) {
+  const int64_t S = g.out_sp(), kk = g.k * g.k;
+  std::vector<int32_t> off(kk * S);
+  for (int64_t kp = 0; kp < g.k; ++kp) {
+    for (int64_t kq = 0; kq < g.k; ++kq) {
+      const int32_t* tab[3];
+      const Tables::Run* wr;
+      tb.taps(g.plane, kp, kq, tab, &wr);
+      int32_t* o = off.data() + (kp * g.k + kq) * S;
+      for (int64_t s = 0; s < S; ++s) {
+        const int64_t od = s / (g.oH * g.oW), oh = (s / g.oW) % g.oH, ow = s % g.oW;
+        const int32_t d = tab[0][od], h = tab[1][oh], w = tab[2][ow];
+        o[s] = (d < 0 || h < 0 || w < 0) ? -1 : static_cast<int32_t>((d * g.H + h) * g.W + w);
+      }
+    }
+  }
+  return off;
+}
+
+// col[(ci, t), n·S + s] = x[n, group channel ci, off[t, s]].
+void batched_im2col(const Geo& g, const std::vector<int32_t>& off, const float* x, const Segment& sg, float* col) {
+  const int64_t S = g.out_sp(), P = g.N * S, Cg = g.Cg(), DHW = g.in_sp(), kk = g.k * g.k;
+  parallel_for(g.N * Cg, [&](int64_t b, int64_t e, int) {
+    for (int64_t task = b; task < e; ++task) {
+      const int64_t n = task / Cg, ci = task % Cg;
+      const float* xc = x + (n * g.Cin + sg.gi * Cg + ci) * DHW;
+      for (int64_t t = 0; t < kk; ++t) {
+        float* c = col + (ci * kk + t) * P + n * S;
+        const int32_t* o = off.data() + t * S;
+        for (int64_t s = 0; s < S; ++s) c[s] = o[s] >= 0 ? xc[o[s]] : 0.f;
+      }
+    }
+  });
+}
+
+// dyp[r, n·S + t] = dy[n, r0 + r, t].
+void batched_pack_dy(const Geo& g, const Segment& sg, const float* dy, float* dyp) {
+  const int64_t S = g.out_sp(), P = g.N * S, M = sg.r1 - sg.r0;
+  for (int64_t n = 0; n < g.N; ++n) {
+    for (int64_t r = 0; r < M; ++r) std::memcpy(dyp + r * P + n * S, dy + (n * g.Cout + sg.r0 + r) * S, sizeof(float) * S);
+  }
+}
+
+void batched_forward(const Geo& g, const Tables& tb, const std::vector<Segment>& seg, const float* x, const float* w,
+                     float* y) {
+  const std::vector<int32_t> off = tap_offsets(g, tb);
+  const int64_t S = g.out_sp(), P = g.N * S, Kg = g.Kg();
+  float* col = keep<0>(Kg * P);
+  for (const Segment& sg : seg) {
+    const int64_t M = sg.r1 - sg.r0;
+    float* tmp = keep<1>(M * P);
+    batched_im2col(g, off, x, sg, col);
+    if (acs_fast_usable()) {
+      acs_fast_pack_a(kept_a(), w + sg.r0 * Kg, M, Kg, Kg, 1);
+      acs_fast_gemm_parallel(kept_a(), col, P, P, tmp, P, false);
+    } else {
+      sgemm(false, false, M, P, Kg, 1.f, w + sg.r0 * Kg, Kg, col, P, 0.f, tmp, P, true);
+    }
+    for (int64_t n = 0; n < g.N; ++n) {
+      for (int64_t r = 0; r < M; ++r) std::memcpy(y + (n * g.Cout + sg.r0 + r) * S, tmp + r * P + n * S, sizeof(float) * S);
+    }
+  }
+}
+
+void batched_backward_weight(const Geo& g, const Tables& tb, const std::vector<Segment>& seg, const float* x,
+                             const float* dy, float* dw) {
+  const std::vector<int32_t> off = tap_offsets(g, tb);
+  const int64_t P = g.N * g.out_sp(), Kg = g.Kg();
+  float* col = keep<0>(Kg * P);
+  for (const Segment& sg : seg) {
+    const int64_t M = sg.r1 - sg.r0;
+    float* dyp = keep<1>(M * P);
+    batched_im2col(g, off, x, sg, col);
+    batched_pack_dy(g, sg, dy, dyp);
+    sgemm(false, true, M, Kg, P, 1.f, dyp, P, col, P, 1.f, dw + sg.r0 * Kg, Kg, true);
+  }
+}
+
+void batched_backward_input(const Geo& g, const Tables& tb, const std::vector<Segment>& seg, const float* dy,
+                            const float* w, float* dx) {
+  const std::vector<int32_t> off = tap_offsets(g, tb);
+  const int64_t S = g.out_sp(), P = g.N * S, Kg = g.Kg(), Cg = g.Cg(), DHW = g.in_sp(), kk = g.k * g.k;
+  float* col = keep<0>(Kg * P);
+  for (const Segment& sg : seg) {
+    const int64_t M = sg.r1 - sg.r0;
+    float* dyp = keep<1>(M * P);
+    batched_pack_dy(g, sg, dy, dyp);
+    if (acs_fast_usable()) {
+      acs_fast_pack_a(kept_a(), w + sg.r0 * Kg, Kg, M, 1, Kg);
+      acs_fast_gemm_parallel(kept_a(), dyp, P, P, col, P, false);
+    } else {
+      sgemm(true, false, Kg, P, M, 1.f, w + sg.r0 * Kg, Kg, dyp, P, 0.f, col, P, true);
+    }
+    // Tasks own disjoint (item, input channel) pairs, so the scatter-add needs no atomics.
+    parallel_for(g.N * Cg, [&](int64_t b, int64_t e, int) {
+      for (int64_t task = b; task < e; ++task) {
+        const int64_t n = task / Cg, ci = task % Cg;
+        float* xc = dx + (n * g.Cin + sg.gi * Cg + ci) * DHW;
+        for (int64_t t = 0; t < kk; ++t) {
+          const float* c = col + (ci * kk + t) * P + n * S;
+          const int32_t* o = off.data() + t * S;
+          for (int64_t s = 0; s < S; ++s) {
+            if (o[s] >= 0) xc[o[s]] += c[s];
+          }
+        }
+      }
+    });
+  }
+}
+
 // y[n, c0:c1] = part convolution of x with w[c0:c1] (overwrites the slice).
 void part_forward(const Geo& g, const float* x, const float* w, float* y) {
   AcsFastPart f;
-  if (fast_geometry(g, &f)) return acs_fast_forward(f, x, w, y);
-  const Tables tb(g);
-  const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
   const std::vector<Segment> seg = segments(g);
+  if (seg.empty()) return;
+  const Tables tb(g);
+  bool split;
+  if (fast_geometry(g, &f, &split) && !tiny_output(g)) {
+    if (!split) return acs_fast_forward(f, x, w, y);
+    const PhaseBuf xs(phase_count(g) * g.N * g.Cin * g.out_sp());
+    split_phases(g, used_phases(g, f), x, xs.data());
+    return acs_fast_forward(f, xs.data(), w, y);
+  }
+  if (batched_geometry(g, seg)) return batched_forward(g, tb, seg, x, w, y);
+  const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
   const int64_t nG = static_cast<int64_t>(seg.size());
-  if (nG == 0) return;
-  const int64_t T = tile_width(Kg, S, g.N * nG), nT = (S + T - 1) / T;
+  const bool fast = acs_fast_usable();
+  int64_t T = tile_width(Kg, S, g.N * nG);
+  // The direct kernel's microkernel on the gathered tile: weights packed once into exact-height row
+  // blocks (a part's Cout/3 rows waste no lanes), tiles a multiple of its 64 columns.
+  std::vector<FastA> packs(fast ? nG : 0);
+  if (fast) {
+    T = std::min(S, std::max<int64_t>(64, T / 64 * 64));
+    for (int64_t i = 0; i < nG; ++i) acs_fast_pack_a(packs[i], w + seg[i].r0 * Kg, seg[i].r1 - seg[i].r0, Kg, Kg, 1);
+  }
+  const int64_t nT = (S + T - 1) / T;
   parallel_for(g.N * nG * nT, [&](int64_t b, int64_t e, int) {
     float* col = workspace(Kg * T).data();
     for (int64_t task = b; task < e; ++task) {
-      const int64_t tile = task % nT, n = task / (nT * nG);
-      const Segment& sg = seg[(task / nT) % nG];
+      const int64_t tile = task % nT, n = task / (nT * nG), si = (task / nT) % nG;
+      const Segment& sg = seg[si];
       const int64_t t0 = tile * T, t1 = std::min(S, t0 + T);
-      im2col(g, tb, x + (n * g.Cin + sg.gi * Cg) * DHW, Cg, t0, t1, col);
-      sgemm(false, false, sg.r1 - sg.r0, t1 - t0, Kg, 1.f, w + sg.r0 * Kg, Kg, col, t1 - t0, 0.f,
-            y + (n * g.Cout + sg.r0) * S + t0, S, false);
+      im2col(g, tb, x + (n * g.Cin + sg.gi * Cg) * DHW, Cg, t0, t1, col, t1 - t0);
+      float* yo = y + (n * g.Cout + sg.r0) * S + t0;
+      if (fast) {
+        acs_fast_gemm(packs[si], col, t1 - t0, t1 - t0, yo, S, false);
+      } else {
+        sgemm(false, false, sg.r1 - sg.r0, t1 - t0, Kg, 1.f, w + sg.r0 * Kg, Kg, col, t1 - t0, 0.f, yo, S, false);
+      }
     }
   });
 }
@@ -277,12 +560,19 @@ void part_forward(const Geo& g, const float* x, const float* w, float* y) {
 // dw[c0:c1] += Σ_n,t dy[n, c0:c1, t] · col[:, t]ᵀ, with per-thread partial sums reduced at the end.
 void part_backward_weight(const Geo& g, const float* x, const float* dy, float* dw) {
   AcsFastPart f;
-  if (fast_geometry(g, &f)) return acs_fast_backward_weight(f, x, dy, dw);
-  const Tables tb(g);
-  const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
   const std::vector<Segment> seg = segments(g);
+  if (seg.empty()) return;
+  const Tables tb(g);
+  if (batched_geometry(g, seg)) return batched_backward_weight(g, tb, seg, x, dy, dw);
+  bool split;
+  if (fast_geometry(g, &f, &split)) {
+    if (!split) return acs_fast_backward_weight(f, x, dy, dw);
+    const PhaseBuf xs(phase_count(g) * g.N * g.Cin * g.out_sp());
+    split_phases(g, used_phases(g, f), x, xs.data());
+    return acs_fast_backward_weight(f, xs.data(), dy, dw);
+  }
+  const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
   const int64_t nG = static_cast<int64_t>(seg.size());
-  if (nG == 0) return;
   const int64_t T = tile_width(Kg, S, g.N * nG), nT = (S + T - 1) / T;
   const int64_t part_sz = (g.c1 - g.c0) * Kg;
   const int nth = num_threads();
@@ -298,7 +588,7 @@ void part_backward_weight(const Geo& g, const float* x, const float* dy, float* 
       const int64_t tile = task % nT, n = (task / nT) % g.N;
       const Segment& sg = seg[task / (nT * g.N)];
       const int64_t t0 = tile * T, t1 = std::min(S, t0 + T);
-      im2col(g, tb, x + (n * g.Cin + sg.gi * Cg) * DHW, Cg, t0, t1, col);
+      im2col(g, tb, x + (n * g.Cin + sg.gi * Cg) * DHW, Cg, t0, t1, col, t1 - t0);
       sgemm(false, true, sg.r1 - sg.r0, Kg, t1 - t0, 1.f, dy + (n * g.Cout + sg.r0) * S + t0, S, col, t1 - t0,
             1.f, acc.data() + (sg.r0 - g.c0) * Kg, Kg, false);
     }
@@ -315,29 +605,56 @@ void part_backward_weight(const Geo& g, const float* x, const float* dy, float* 
 // needs no atomics.
 void part_backward_input(const Geo& g, const float* dy, const float* w, float* dx) {
   AcsFastPart f;
-  if (fast_geometry(g, &f)) return acs_fast_backward_input(f, dy, w, dx);
-  const Tables tb(g);
-  const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp(), kk = g.k * g.k;
   const std::vector<Segment> seg = segments(g);
+  if (seg.empty()) return;
+  const Tables tb(g);
+  bool split;
+  if (fast_geometry(g, &f, &split) && !tiny_output(g)) {
+    if (!split) return acs_fast_backward_input(f, dy, w, dx);
+    const int64_t vol = g.N * g.Cin * g.out_sp();
+    const PhaseBuf buf(phase_count(g) * vol);
+    float* dxs = buf.data();
+    const std::vector<int64_t> phases = used_phases(g, f);
+    for (const int64_t ph : phases) std::memset(dxs + ph * vol, 0, sizeof(float) * vol);
+    acs_fast_backward_input(f, dy, w, dxs);
+    return merge_phases(g, phases, dxs, dx);
+  }
+  if (batched_geometry(g, seg)) return batched_backward_input(g, tb, seg, dy, w, dx);
+  const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp(), kk = g.k * g.k;
   const int64_t nG = static_cast<int64_t>(seg.size());
-  if (nG == 0) return;
   const int64_t want = 2 * num_threads();
   const int64_t blocks_per_group =
       std::min<int64_t>(Cg, std::max<int64_t>(1, (want + g.N * nG - 1) / (g.N * nG)));
   const int64_t B = (Cg + blocks_per_group - 1) / blocks_per_group;
   const int64_t nB = (Cg + B - 1) / B;
-  const int64_t T = tile_width(B * kk, S, g.N * nG * nB);
+  const bool fast = acs_fast_usable();
+  int64_t T = tile_width(B * kk, S, g.N * nG * nB);
+  // Fast: Wᵀ rows of each (segment, channel block) packed once for the direct kernel's microkernel.
+  std::vector<FastA> packs(fast ? nG * nB : 0);
+  if (fast) {
+    T = std::min(S, std::max<int64_t>(64, T / 64 * 64));
+    for (int64_t i = 0; i < nG * nB; ++i) {
+      const Segment& sg = seg[i / nB];
+      const int64_t ci0 = (i % nB) * B, nc = std::min(Cg, ci0 + B) - ci0;
+      acs_fast_pack_a(packs[i], w + sg.r0 * Kg + ci0 * kk, nc * kk, sg.r1 - sg.r0, 1, Kg);
+    }
+  }
   parallel_for(g.N * nG * nB, [&](int64_t b, int64_t e, int) {
     float* col = workspace(B * kk * T).data();
     for (int64_t task = b; task < e; ++task) {
-      const int64_t blk = task % nB, n = task / (nB * nG);
-      const Segment& sg = seg[(task / nB) % nG];
+      const int64_t blk = task % nB, n = task / (nB * nG), si = (task / nB) % nG;
+      const Segment& sg = seg[si];
       const int64_t ci0 = blk * B, nc = std::min(Cg, ci0 + B) - ci0;
       for (int64_t t0 = 0; t0 < S; t0 += T) {
         const int64_t t1 = std::min(S, t0 + T);
-        sgemm(true, false, nc * kk, t1 - t0, sg.r1 - sg.r0, 1.f, w + sg.r0 * Kg + ci0 * kk, Kg,
-              dy + (n * g.Cout + sg.r0) * S + t0, S, 0.f, col, t1 - t0, false);
-        col2im(g, tb, col, nc, t0, t1, dx + (n * g.Cin + sg.gi * Cg + ci0) * DHW);
+        const float* dyo = dy + (n * g.Cout + sg.r0) * S + t0;
+        if (fast) {
+          acs_fast_gemm(packs[si * nB + blk], dyo, S, t1 - t0, col, t1 - t0, false);
+        } else {
+          sgemm(true, false, nc * kk, t1 - t0, sg.r1 - sg.r0, 1.f, w + sg.r0 * Kg + ci0 * kk, Kg, dyo, S, 0.f, col,
+                t1 - t0, false);
+        }
+        col2im(g, tb, col, nc, t0, t1, dx + (n * g.Cin + sg.gi * Cg + ci0) * DHW, t1 - t0);
       }
     }
   });

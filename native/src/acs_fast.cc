@@ -21,6 +21,7 @@
 #define ACS_FAST_X86 1
 // GCC 12's avx512fintrin.h reads an uninitialised __Y inside _mm512_reduce_add_ps (a header false positive).
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
 namespace acs {
@@ -44,6 +45,7 @@ bool cpu_ok() {
 }  // namespace
 
 bool acs_fast_usable() { return cpu_ok() && g_enabled.load(std::memory_order_relaxed); }
+bool acs_fast_enabled() { return g_enabled.load(std::memory_order_relaxed); }
 
 #ifdef ACS_FAST_X86
 namespace {
@@ -62,23 +64,9 @@ struct Delta {
   int64_t d, h, w;
 };
 
-// Per-axis offsets of plane tap (kp, kq): the first tap index goes to the first convolved axis in D, H, W order.
-Delta tap_delta(const AcsFastPart& p, int64_t kp, int64_t kq) {
-  int64_t t[3];
-  if (p.plane == 0) { t[0] = 0; t[1] = kp; t[2] = kq; }
-  else if (p.plane == 1) { t[0] = kp; t[1] = 0; t[2] = kq; }
-  else { t[0] = kp; t[1] = kq; t[2] = 0; }
-  return {p.off0[0] + t[0] * p.step[0], p.off0[1] + t[1] * p.step[1], p.off0[2] + t[2] * p.step[2]};
-}
-
 std::vector<Delta> deltas(const AcsFastPart& p, int sign) {
   std::vector<Delta> out;
-  for (int64_t kp = 0; kp < p.k; ++kp) {
-    for (int64_t kq = 0; kq < p.k; ++kq) {
-      const Delta d = tap_delta(p, kp, kq);
-      out.push_back({sign * d.d, sign * d.h, sign * d.w});
-    }
-  }
+  for (const AcsFastTap& t : p.taps) out.push_back({sign * t.d, sign * t.h, sign * t.w});
   return out;
 }
 
@@ -133,8 +121,8 @@ void range_masks(int64_t q0, int64_t S, __mmask16* m, int n) {
 
 // C[0:MR, 0:16·NV] (=|+=) Σ_k a[k, 0:MR] · B[k, :], B rows taken from the segments.
 template <int MR, int NV>
-ACS_FAST_TARGET void micro(const Seg* segs, int nseg, const float* a, const float* b0, const __mmask16* masks,
-                           float* c, int64_t ldc, const __mmask16* smask, bool accumulate) {
+ACS_FAST_TARGET void micro(const Seg* segs, int nseg, const float* a, int64_t astep, const float* b0,
+                           const __mmask16* masks, float* c, int64_t ldc, const __mmask16* smask, bool accumulate) {
   __m512 acc[MR][NV];
 #pragma GCC unroll 12
   for (int r = 0; r < MR; ++r)
@@ -156,7 +144,7 @@ ACS_FAST_TARGET void micro(const Seg* segs, int nseg, const float* a, const floa
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
       }
-      a += MR;
+      a += astep;
       b += sg.stride;
     }
   }
@@ -172,7 +160,8 @@ ACS_FAST_TARGET void micro(const Seg* segs, int nseg, const float* a, const floa
   }
 }
 
-using MicroFn = void (*)(const Seg*, int, const float*, const float*, const __mmask16*, float*, int64_t,
+// a: the block's K × MR values, row k at a + k·astep (astep = MR when packed).
+using MicroFn = void (*)(const Seg*, int, const float*, int64_t, const float*, const __mmask16*, float*, int64_t,
                          const __mmask16*, bool);
 
 // Blocks of up to 6 rows run 4 vectors wide; 7–12 rows run 2 vectors wide, twice per tile.
@@ -188,6 +177,7 @@ struct Block {
   int rows;
   std::vector<float> a;
   std::vector<Seg> segs;
+  int64_t out_off = 0;  // phase volume of the output (input gradient of a strided part)
 };
 
 // Splits [r0, r1) into near-equal blocks of at most 12 rows.
@@ -230,12 +220,14 @@ void run_tiles(const AcsFastPart& p, const std::vector<Block>& blocks, const std
       for (const Block& blk : blocks) {
         const MicroFn fn = micro_for(blk.rows);
         const int nseg = static_cast<int>(blk.segs.size());
-        float* ob = o + blk.r0 * S;
+        float* ob = o + blk.out_off + blk.r0 * S;
         if (blk.rows <= 6) {
-          fn(blk.segs.data(), nseg, blk.a.data(), bin, masks.data(), ob, S, smask, accumulate);
+          fn(blk.segs.data(), nseg, blk.a.data(), blk.rows, bin, masks.data(), ob, S, smask, accumulate);
         } else {
-          fn(blk.segs.data(), nseg, blk.a.data(), bin, masks.data(), ob, S, smask, accumulate);
-          if (q0 + 32 < S) fn(blk.segs.data(), nseg, blk.a.data(), bin + 32, masks.data() + 2, ob + 32, S, smask + 2, accumulate);
+          fn(blk.segs.data(), nseg, blk.a.data(), blk.rows, bin, masks.data(), ob, S, smask, accumulate);
+          if (q0 + 32 < S) {
+            fn(blk.segs.data(), nseg, blk.a.data(), blk.rows, bin + 32, masks.data() + 2, ob + 32, S, smask + 2, accumulate);
+          }
         }
       }
     }
@@ -287,7 +279,96 @@ MicroDwFn micro_dw_for(int mr, int nb) {
   }
 }
 
+// One register block of a FastA over the 64-column tile at column q0 of B / C.
+void gemm_block_tile(const FastA& A, size_t bi, const float* b, int64_t ldb, int64_t ncols, int64_t q0, float* c,
+                     int64_t ldc, bool accumulate) {
+  __mmask16 m[4];
+  range_masks(q0, ncols, m, 4);
+  const Seg seg{0, ldb, static_cast<int32_t>(A.K), 0};
+  const int rows = A.rows[bi];
+  const MicroFn fn = micro_for(rows);
+  float* cb = c + A.r0[bi] * ldc + q0;
+  fn(&seg, 1, A.block(bi), A.astep(bi), b + q0, m, cb, ldc, m, accumulate);
+  if (rows > 6 && q0 + 32 < ncols) fn(&seg, 1, A.block(bi), A.astep(bi), b + q0 + 32, m + 2, cb + 32, ldc, m + 2, accumulate);
+}
+
 }  // namespace
+
+void acs_fast_pack_a(FastA& A, const float* a, int64_t M, int64_t K, int64_t lda, int64_t ska) {
+  A.M = M;
+  A.K = K;
+  A.r0.clear();
+  A.rows.clear();
+  split_rows(0, M, [&](int64_t r0, int64_t r1) {
+    A.r0.push_back(r0);
+    A.rows.push_back(static_cast<int>(r1 - r0));
+  });
+  A.ext = nullptr;
+  if (lda == 1) {
+    // Rows of a block are adjacent at every k (Wᵀ of a weight): the microkernel reads them in place.
+    A.ext = a;
+    A.ext_step = ska;
+    return;
+  }
+  if (A.buf.size() < static_cast<size_t>(M * K)) A.buf.resize(static_cast<size_t>(M * K));
+  // Deep layers carry megabytes of weights: pack in parallel, reading the block's rows side by side.
+  parallel_for(static_cast<int64_t>(A.r0.size()), [&](int64_t s, int64_t e, int) {
+    for (int64_t bi = s; bi < e; ++bi) {
+      const int rows = A.rows[bi];
+      float* p = A.buf.data() + K * A.r0[bi];
+      const float* src = a + A.r0[bi] * lda;
+      if (ska == 1) {
+        for (int64_t k = 0; k < K; ++k) {
+          for (int r = 0; r < rows; ++r) p[k * rows + r] = src[r * lda + k];
+        }
+      } else {
+        for (int64_t k = 0; k < K; ++k) {
+          for (int r = 0; r < rows; ++r) p[k * rows + r] = src[r * lda + k * ska];
+        }
+      }
+    }
+  });
+}
+
+ACS_FAST_TARGET void acs_fast_gather2(float* dst, const float* src, int64_t n) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    // Element 2·(n−1) is the last one read: the second load leaves out lane 15 (src[2i + 31]).
+    const __m512 a = _mm512_loadu_ps(src + 2 * i), b = _mm512_maskz_loadu_ps(0x7FFF, src + 2 * i + 16);
+    _mm512_storeu_ps(dst + i, _mm512_permutex2var_ps(a, even, b));
+  }
+  for (; i < n; ++i) dst[i] = src[2 * i];
+}
+
+ACS_FAST_TARGET void acs_fast_scatter_add2(float* dst, const float* src, int64_t n) {
+  // Lane l of the two destination vectors takes src[l / 2] (even lanes only).
+  const __m512i lo = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const __m512i hi = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 v = _mm512_loadu_ps(src + i);
+    float* d = dst + 2 * i;
+    const __m512 d0 = _mm512_loadu_ps(d), d1 = _mm512_maskz_loadu_ps(0x7FFF, d + 16);
+    _mm512_storeu_ps(d, _mm512_mask_add_ps(d0, 0x5555, d0, _mm512_permutexvar_ps(lo, v)));
+    _mm512_mask_storeu_ps(d + 16, 0x7FFF, _mm512_mask_add_ps(d1, 0x5555, d1, _mm512_permutexvar_ps(hi, v)));
+  }
+  for (; i < n; ++i) dst[2 * i] += src[i];
+}
+
+void acs_fast_gemm(const FastA& A, const float* b, int64_t ldb, int64_t ncols, float* c, int64_t ldc, bool accumulate) {
+  for (int64_t q0 = 0; q0 < ncols; q0 += kTile) {
+    for (size_t bi = 0; bi < A.r0.size(); ++bi) gemm_block_tile(A, bi, b, ldb, ncols, q0, c, ldc, accumulate);
+  }
+}
+
+void acs_fast_gemm_parallel(const FastA& A, const float* b, int64_t ldb, int64_t ncols, float* c, int64_t ldc,
+                            bool accumulate) {
+  const int64_t nb = static_cast<int64_t>(A.r0.size()), nT = (ncols + kTile - 1) / kTile;
+  parallel_for(nb * nT, [&](int64_t s, int64_t e, int) {
+    for (int64_t t = s; t < e; ++t) gemm_block_tile(A, t % nb, b, ldb, ncols, (t / nb) * kTile, c, ldc, accumulate);
+  });
+}
 
 void acs_fast_forward(const AcsFastPart& p, const float* x, const float* w, float* y) {
   const int64_t S = p.D * p.H * p.W, kk = p.k * p.k, Cg = p.Cin / p.groups, Kg = Cg * kk;
@@ -299,7 +380,8 @@ void acs_fast_forward(const AcsFastPart& p, const float* x, const float* w, floa
       // K ordered (tap, ci): a tap's rows share masks and step by one channel.
       blk.a.resize(static_cast<size_t>(Kg * blk.rows));
       for (int64_t t = 0; t < kk; ++t) {
-        blk.segs.push_back({gs.gi * Cg * S + flat(p, taps[t]), S, static_cast<int32_t>(Cg), static_cast<int32_t>(t)});
+        blk.segs.push_back({p.taps[t].phase_off + gs.gi * Cg * S + flat(p, taps[t]), S, static_cast<int32_t>(Cg),
+                            static_cast<int32_t>(t)});
         for (int64_t ci = 0; ci < Cg; ++ci) {
           for (int r = 0; r < blk.rows; ++r) blk.a[(t * Cg + ci) * blk.rows + r] = w[(r0 + r) * Kg + ci * kk + t];
         }
@@ -312,22 +394,30 @@ void acs_fast_forward(const AcsFastPart& p, const float* x, const float* w, floa
 
 void acs_fast_backward_input(const AcsFastPart& p, const float* dy, const float* w, float* dx) {
   const int64_t S = p.D * p.H * p.W, kk = p.k * p.k, Cg = p.Cin / p.groups, Kg = Cg * kk;
-  // dx[ci, q] += Σ w[co, ci, t] · dy[co, q − offset(t)]: the forward kernel with negated offsets.
+  // dx[ci, q] += Σ w[co, ci, t] · dy[co, q − offset(t)]: the forward kernel with negated offsets, one
+  // block set per phase volume (a tap writes only its own phase).
   const std::vector<Delta> taps = deltas(p, -1);
+  std::vector<int64_t> phases;
+  for (const AcsFastTap& t : p.taps) {
+    if (std::find(phases.begin(), phases.end(), t.phase_off) == phases.end()) phases.push_back(t.phase_off);
+  }
   std::vector<Block> blocks;
-  for (const GroupSeg& gs : group_segments(p)) {
-    const int64_t nco = gs.r1 - gs.r0;
-    split_rows(0, Cg, [&](int64_t i0, int64_t i1) {
-      Block blk{gs.gi * Cg + i0, static_cast<int>(i1 - i0), {}, {}};
-      blk.a.resize(static_cast<size_t>(kk * nco * blk.rows));
-      for (int64_t t = 0; t < kk; ++t) {
-        blk.segs.push_back({gs.r0 * S + flat(p, taps[t]), S, static_cast<int32_t>(nco), static_cast<int32_t>(t)});
-        for (int64_t co = 0; co < nco; ++co) {
-          for (int r = 0; r < blk.rows; ++r) blk.a[(t * nco + co) * blk.rows + r] = w[(gs.r0 + co) * Kg + (i0 + r) * kk + t];
+  for (const int64_t ph : phases) {
+    for (const GroupSeg& gs : group_segments(p)) {
+      const int64_t nco = gs.r1 - gs.r0;
+      split_rows(0, Cg, [&](int64_t i0, int64_t i1) {
+        Block blk{gs.gi * Cg + i0, static_cast<int>(i1 - i0), {}, {}, ph};
+        blk.a.reserve(static_cast<size_t>(kk * nco * blk.rows));
+        for (int64_t t = 0; t < kk; ++t) {
+          if (p.taps[t].phase_off != ph) continue;
+          blk.segs.push_back({gs.r0 * S + flat(p, taps[t]), S, static_cast<int32_t>(nco), static_cast<int32_t>(t)});
+          for (int64_t co = 0; co < nco; ++co) {
+            for (int r = 0; r < blk.rows; ++r) blk.a.push_back(w[(gs.r0 + co) * Kg + (i0 + r) * kk + t]);
+          }
         }
-      }
-      blocks.push_back(std::move(blk));
-    });
+        blocks.push_back(std::move(blk));
+      });
+    }
   }
   run_tiles(p, blocks, taps, dy, p.Cout, dx, p.Cin, true);
 }
@@ -364,7 +454,7 @@ void acs_fast_backward_weight(const AcsFastPart& p, const float* x, const float*
       for (const GroupSeg& gs : gsegs) {
         const float* xg = x + (n * p.Cin + gs.gi * Cg) * S + q0;
         for (int64_t t = 0; t < kk; ++t) {
-          const float* xt = xg + flat(p, taps[t]);
+          const float* xt = xg + p.taps[t].phase_off + flat(p, taps[t]);
           for (int64_t co = gs.r0; co < gs.r1; co += 4) {
             const int mr = static_cast<int>(std::min<int64_t>(4, gs.r1 - co));
             const float* dyr = dy + (n * p.Cout + co) * S + q0;
@@ -387,6 +477,11 @@ void acs_fast_backward_weight(const AcsFastPart& p, const float* x, const float*
 }
 
 #else
+void acs_fast_pack_a(FastA&, const float*, int64_t, int64_t, int64_t, int64_t) {}
+void acs_fast_gemm(const FastA&, const float*, int64_t, int64_t, float*, int64_t, bool) {}
+void acs_fast_gather2(float*, const float*, int64_t) {}
+void acs_fast_scatter_add2(float*, const float*, int64_t) {}
+void acs_fast_gemm_parallel(const FastA&, const float*, int64_t, int64_t, float*, int64_t, bool) {}
 void acs_fast_forward(const AcsFastPart&, const float*, const float*, float*) {}
 void acs_fast_backward_input(const AcsFastPart&, const float*, const float*, float*) {}
 void acs_fast_backward_weight(const AcsFastPart&, const float*, const float*, float*) {}

@@ -1,27 +1,63 @@
-// Implicit-GEMM fast path of the ACS kernels (acs_fast.cc) for the common "same" geometry: stride 1 and
-// output size equal to the input size on every axis, AVX-512 only. Then every tap of a part reads the
+// Implicit-GEMM fast path of the ACS kernels (acs_fast.cc) for "same"-style geometries: output size
+// ceil(input / stride) on every axis (stride 1 same-size, and strided convs with padding k/2), AVX-512 only. Then every tap of a part reads the
 // input at a constant flattened offset, so the taps are fed straight from x (masked loads zero the
 // padding) with no column buffer, and the output is written once, in place.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace acs {
 
+// Strided geometries enter as phase volumes: with stride s_a and ceil(n_a / s_a) = o_a on every axis, the
+// input splits into s_d·s_h·s_w phase volumes of the output's size ([phase][N][Cin][oD·oH·oW], zeros past the
+// input's end), and every tap reads one phase at a constant offset: a stride-1 same-size problem again.
+struct AcsFastTap {
+  int64_t d, h, w;    // offset in phase-volume coordinates
+  int64_t phase_off;  // element offset of the tap's phase volume (0 without a split)
+};
+
 struct AcsFastPart {
-  int64_t N, Cin, Cout, D, H, W, k, groups;
-  int plane;       // the sampled axis: 0 = D (axial), 1 = H (coronal), 2 = W (sagittal)
-  int64_t c0, c1;  // the part's output channels
-  int64_t off0[3];  // per axis: offset of tap 0 (on the sampled axis: its constant offset)
-  int64_t step[3];  // per axis: offset step per tap (0 on the sampled axis)
+  int64_t N, Cin, Cout, D, H, W, k, groups;  // D, H, W: the output (= phase volume) size
+  int64_t c0, c1;                            // the part's output channels
+  std::vector<AcsFastTap> taps;              // k² taps, index kp·k + kq as in the weight
 };
 
 // Whether the CPU runs the fast path and it is enabled (acsSetFastPath, for tests and comparisons).
 bool acs_fast_usable();
+// Whether the fast paths are enabled at all (the batched small-output path runs on any CPU, with sgemm
+// where AVX-512 is missing); false routes everything through the plain im2col path.
+bool acs_fast_enabled();
 // y[n, c0:c1] = the part's convolution (overwrites).
 void acs_fast_forward(const AcsFastPart& p, const float* x, const float* w, float* y);
-// dx += the part's input gradient.
+// dx += the part's input gradient (dx laid out as the phase volumes, like x).
 void acs_fast_backward_input(const AcsFastPart& p, const float* dy, const float* w, float* dx);
 // dw[c0:c1] += the part's weight gradient.
 void acs_fast_backward_weight(const AcsFastPart& p, const float* x, const float* dy, float* dw);
+
+// A matrix A[M, K] (element (m, k) at a[m·lda + k·ska]) packed into the register blocks of the fast
+// microkernels, for GEMMs whose B is an already gathered column buffer (strided or batched geometries).
+// Blocks are stored back to back in buf (block i at offset K·r0[i]); reusing one FastA keeps its buffer.
+struct FastA {
+  int64_t M = 0, K = 0;
+  std::vector<int64_t> r0;
+  std::vector<int> rows;
+  std::vector<float> buf;
+  const float* ext = nullptr;  // unpacked: block i at ext + r0[i], row k at + k·ext_step
+  int64_t ext_step = 0;
+  const float* block(size_t i) const { return ext ? ext + r0[i] : buf.data() + K * r0[i]; }
+  int64_t astep(size_t i) const { return ext ? ext_step : rows[i]; }
+};
+void acs_fast_pack_a(FastA& out, const float* a, int64_t M, int64_t K, int64_t lda, int64_t ska);
+// C[0:M, 0:ncols] (=|+=) A · B, B[K, ncols] with row stride ldb, single-threaded (callers thread over tiles).
+void acs_fast_gemm(const FastA& A, const float* b, int64_t ldb, int64_t ncols, float* c, int64_t ldc, bool accumulate);
+// The same, threaded over (64-column tile, row block) pairs.
+void acs_fast_gemm_parallel(const FastA& A, const float* b, int64_t ldb, int64_t ncols, float* c, int64_t ldc,
+                            bool accumulate);
+
+// dst[i] = src[2i] for i < n (stride-2 runs of im2col), and its adjoint dst[2i] += src[i]. AVX-512 only:
+// callers check acs_fast_usable().
+void acs_fast_gather2(float* dst, const float* src, int64_t n);
+void acs_fast_scatter_add2(float* dst, const float* src, int64_t n);
 
 }  // namespace acs
