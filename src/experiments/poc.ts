@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { noGrad } from '../autograd/grad-mode.js';
 import { Generator, manualSeed } from '../tensor/random.js';
 import { Tensor, type DType } from '../tensor/tensor.js';
+import { sameShape } from '../util/shape.js';
 import * as F from '../ops/index.js';
 import type { Module } from '../nn/module.js';
 import { Adam } from '../optim/adam.js';
@@ -116,7 +117,7 @@ export function loadPretrainedExceptHead(model: Module, pretrained: Map<string, 
   const take = new Map<string, Tensor<DType>>();
   for (const [k, v] of pretrained) {
     const mine = own.get(k);
-    if (mine && mine.shape.length === v.shape.length && mine.shape.every((s, i) => s === v.shape[i])) take.set(k, v);
+    if (mine && sameShape(mine.shape, v.shape)) take.set(k, v);
     else skipped.push(k);
   }
   model.loadStateDict(take, { strict: false });
@@ -126,7 +127,11 @@ export function loadPretrainedExceptHead(model: Module, pretrained: Map<string, 
 function buildModel(method: PocMethod, width: number, pretrained: Map<string, Tensor<DType>>): Module {
   const fresh = unet({ numClasses: NUM_CLASSES_3D, inChannels: 1, width });
   const usesPretrained = method.endsWith('pretrained') || method === '2d-slices';
-  if (usesPretrained) loadPretrainedExceptHead(fresh, pretrained);
+  if (usesPretrained) {
+    const skipped = loadPretrainedExceptHead(fresh, pretrained);
+    // Only the class-specific 1×1 head may differ; anything else means the 2D and 3D UNets disagree.
+    if (skipped.some((k) => !k.startsWith('final.'))) throw new Error(`poc: pretrained weights did not fit: ${skipped.join(', ')}`);
+  }
   switch (method) {
     case 'acs-pretrained':
     case 'acs-scratch':
@@ -140,10 +145,6 @@ function buildModel(method: PocMethod, width: number, pretrained: Map<string, Te
     case '2d-slices':
       return fresh;
   }
-}
-
-function countParams(m: Module): number {
-  return m.parameters().reduce((a, p) => a + p.size, 0);
 }
 
 /** Runs the whole experiment for one seed. */
@@ -245,7 +246,7 @@ export function runPoc(config: PocConfig, opts: PocOptions = {}): PocRun {
       bestEpoch: best + 1,
       dicePerEpoch,
       trainSeconds,
-      params: countParams(model),
+      params: convert.countParameters(model),
     });
     predictions.push({ name: method, label: volume0(last.pred!) });
     log(`${method}: test Dice ${last.dice.toFixed(3)}, IoU ${last.iou.toFixed(3)}, ${trainSeconds.toFixed(0)} s`);
