@@ -70,6 +70,11 @@ export function applyOverrides(config: PocConfig, spec: string): PocConfig {
   return out as unknown as PocConfig;
 }
 
+/** The command line as typed, for the reports (`acs demo --seeds 3`). */
+function invocation(): string {
+  return ['acs', ...process.argv.slice(2)].join(' ');
+}
+
 const common = {
   out: { type: 'string', description: 'output directory' },
   seed: { type: 'string', description: 'first random seed (default 0)' },
@@ -84,7 +89,7 @@ export const demoCommand: Command = {
   summary: "the paper's proof-of-concept experiment at a ten-minute scale: 2D-pretrained ACS vs 3D, 2.5D, 2D",
   usage: 'acs demo [--out DIR] [--seed N] [--seeds K] [--methods a,b] [--tiny]',
   options: { ...common, tiny: { type: 'boolean', description: 'a seconds-long smoke-test scale' } },
-  run: (v) => runExperiment(v.tiny ? TINY_CONFIG : DEMO_CONFIG, v, 'demo-out', `acs demo${v.tiny ? ' --tiny' : ''}`, false),
+  run: (v) => runExperiment(v.tiny ? TINY_CONFIG : DEMO_CONFIG, v, 'demo-out', invocation(), false),
 };
 
 export const pocCommand: Command = {
@@ -98,6 +103,6 @@ export const pocCommand: Command = {
   },
   run: (v) => {
     if (!v.full) throw new ValueError('acs poc runs the full-scale experiment: pass --full (for the ten-minute version run acs demo)');
-    return runExperiment(FULL_CONFIG, v, 'poc-out', 'acs poc --full', true);
+    return runExperiment(FULL_CONFIG, v, 'poc-out', invocation(), true);
   },
 };
