@@ -1,3 +1,4 @@
+import { allocF32 } from '../backend/alloc.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { sameShape, shapeStr } from '../util/shape.js';
 import { setBackwardImpl, Tensor } from '../tensor/tensor.js';
@@ -6,7 +7,7 @@ import { noGrad } from './grad-mode.js';
 function addInto(acc: Tensor | undefined, g: Tensor): Tensor {
   if (!acc) return g;
   // A fresh array: backward rules may hand the same gradient tensor to several inputs.
-  const out = new Float32Array(acc.data.length);
+  const out = allocF32(acc.data.length);
   const a = acc.data;
   const b = g.data;
   for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];

@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface NativeBinding {
+  // --- memory (alloc.ts): transparent-huge-page advice for a large, untouched buffer
+  adviseHugePages(a: Float32Array): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   gemmKernel(): string;

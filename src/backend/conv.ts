@@ -1,3 +1,4 @@
+import { allocF32 } from './alloc.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { native } from './binding.js';
 
@@ -61,7 +62,7 @@ export function convForward(g: ConvGeometry, x: Float32Array, w: Float32Array, b
   checkLen(x, g.n * g.cin * prod(g.inSize), 'convForward', 'input');
   checkLen(w, weightSize(g), 'convForward', 'weight');
   if (b) checkLen(b, g.cout, 'convForward', 'bias');
-  const out = new Float32Array(g.n * g.cout * prod(g.outSize));
+  const out = allocF32(g.n * g.cout * prod(g.outSize));
   native.convForward(geom, x, w, b, out);
   return out;
 }
@@ -80,7 +81,7 @@ export function convBackwardInput(
   checkLen(dout, g.n * g.cout * prod(g.outSize), 'convBackwardInput', 'output gradient');
   checkLen(w, weightSize(g), 'convBackwardInput', 'weight');
   if (b) checkLen(b, g.cin, 'convBackwardInput', 'bias');
-  const dx = new Float32Array(g.n * g.cin * prod(g.inSize));
+  const dx = allocF32(g.n * g.cin * prod(g.inSize));
   native.convBackwardInput(geom, dout, w, dx, b);
   return dx;
 }
@@ -90,7 +91,7 @@ export function convBackwardWeight(g: ConvGeometry, x: Float32Array, dout: Float
   const geom = checkGeom(g, 'convBackwardWeight');
   checkLen(x, g.n * g.cin * prod(g.inSize), 'convBackwardWeight', 'input');
   checkLen(dout, g.n * g.cout * prod(g.outSize), 'convBackwardWeight', 'output gradient');
-  const dw = new Float32Array(weightSize(g));
+  const dw = allocF32(weightSize(g));
   native.convBackwardWeight(geom, x, dout, dw);
   return dw;
 }
@@ -101,7 +102,7 @@ export function convBackwardBias(dout: Float32Array, n: number, c: number, spati
     if (!Number.isInteger(v) || v < 0) throw new ValueError(`convBackwardBias: ${name} must be a non-negative integer, got ${v}`);
   }
   checkLen(dout, n * c * spatial, 'convBackwardBias', 'output gradient');
-  const db = new Float32Array(c);
+  const db = allocF32(c);
   native.convBackwardBias(dout, n, c, spatial, db);
   return db;
 }

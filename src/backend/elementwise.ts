@@ -2,6 +2,7 @@
  * Checked wrappers over the native elementwise kernels (threaded, vectorised, ISA picked at run time).
  * Native code trusts its arguments, so every length and layout is validated here.
  */
+import { allocF32 } from './alloc.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { native } from './binding.js';
 
@@ -76,7 +77,7 @@ export function binaryOp(op: BinaryOpName, mode: BinaryMode, a: Float32Array, b:
 export function channelSum(x: Float32Array, y: Float32Array | null, outer: number, C: number, inner: number): Float32Array {
   if (outer * C * inner !== x.length) throw new ShapeError(`channelSum: ${x.length} elements do not form [${outer}, ${C}, ${inner}]`);
   if (y && y.length !== x.length) throw new ShapeError(`channelSum: y has ${y.length} elements, x ${x.length}`);
-  const out = new Float32Array(C);
+  const out = allocF32(C);
   if (x.length > 0) native.chanSum(x, y, outer, C, inner, out);
   return out;
 }

@@ -3,6 +3,7 @@
  * [N, G, Cg, S]; statistics are per g over (N, Cg, S) (batch norm, Cg = 1) or, with `perN`, per
  * (n, g) over (Cg, S) (instance norm with Cg = 1, group norm). Weight and bias are per channel.
  */
+import { allocF32 } from './alloc.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { native } from './binding.js';
 
@@ -35,8 +36,8 @@ export function normStats(x: Float32Array, L: NormLayout): { mean: Float32Array;
   const op = 'normStats';
   const c = check(op, L);
   len(op, 'x', x, c.total);
-  const mean = new Float32Array(c.stats);
-  const variance = new Float32Array(c.stats);
+  const mean = allocF32(c.stats);
+  const variance = allocF32(c.stats);
   native.normStats(x, c.arr, mean, variance);
   return { mean, variance };
 }
@@ -57,7 +58,7 @@ export function normApply(
   len(op, 'invstd', invstd, c.stats);
   len(op, 'weight', weight, c.channels);
   len(op, 'bias', bias, c.channels);
-  const y = new Float32Array(c.total);
+  const y = allocF32(c.total);
   native.normApply(x, c.arr, mean, invstd, weight, bias, y);
   return y;
 }
@@ -83,9 +84,9 @@ export function normBackward(
   len(op, 'mean', mean, c.stats);
   len(op, 'invstd', invstd, c.stats);
   len(op, 'weight', weight, c.channels);
-  const dx = want.dx ? new Float32Array(c.total) : null;
-  const dw = want.dw ? new Float32Array(c.channels) : null;
-  const db = want.db ? new Float32Array(c.channels) : null;
+  const dx = want.dx ? allocF32(c.total) : null;
+  const dw = want.dw ? allocF32(c.channels) : null;
+  const db = want.db ? allocF32(c.channels) : null;
   if (dx || dw || db) native.normBackward(x, dy, c.arr, mean, invstd, weight, batchStats, dx, dw, db);
   return { dx, dw, db };
 }

@@ -2,6 +2,7 @@
  * Checked wrappers of the native pooling kernels (native/src/pool.cc). Tensors are seen as
  * [NC, D, H, W] planes; 2D pooling passes D = 1. `geom` is [NC, D, H, W, oD, oH, oW].
  */
+import { allocF32 } from './alloc.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { native } from './binding.js';
 
@@ -38,7 +39,7 @@ export function maxPool3dForward(
   const op = 'maxPool3dForward';
   const { inN, outN } = checkGeom(op, geom);
   checkLen(op, 'x', x, inN);
-  const out = new Float32Array(outN);
+  const out = allocF32(outN);
   const idx = new Int32Array(outN);
   native.maxPool3dForward(x, [...geom], checkTriple(op, 'kernel', k, 1), checkTriple(op, 'stride', s, 1), checkTriple(op, 'padding', p, 0), checkTriple(op, 'dilation', d, 1), out, idx);
   return { out, idx };
@@ -54,7 +55,7 @@ export function indexPoolBackward(gy: Float32Array, idx: Int32Array, geom: PoolG
   for (let i = 0; i < idx.length; i++) {
     if (idx[i] < 0 || idx[i] >= plane) throw new ValueError(`${op}: index ${idx[i]} at ${i} is outside the plane of ${plane}`);
   }
-  const gx = new Float32Array(inN);
+  const gx = allocF32(inN);
   native.indexPoolBackward(gy, idx, [...geom], gx);
   return gx;
 }
@@ -71,7 +72,7 @@ export function avgPool3dForward(
   const op = 'avgPool3dForward';
   const { inN, outN } = checkGeom(op, geom);
   checkLen(op, 'x', x, inN);
-  const out = new Float32Array(outN);
+  const out = allocF32(outN);
   native.avgPool3dForward(x, [...geom], checkTriple(op, 'kernel', k, 1), checkTriple(op, 'stride', s, 1), checkTriple(op, 'padding', p, 0), countIncludePad, out);
   return out;
 }
@@ -87,7 +88,7 @@ export function avgPool3dBackward(
   const op = 'avgPool3dBackward';
   const { inN, outN } = checkGeom(op, geom);
   checkLen(op, 'gy', gy, outN);
-  const gx = new Float32Array(inN);
+  const gx = allocF32(inN);
   native.avgPool3dBackward(gy, [...geom], checkTriple(op, 'kernel', k, 1), checkTriple(op, 'stride', s, 1), checkTriple(op, 'padding', p, 0), countIncludePad, gx);
   return gx;
 }
@@ -105,7 +106,7 @@ export function adaptivePool3dForward(x: Float32Array, geom: PoolGeom, isMax: bo
   const op = 'adaptivePool3dForward';
   const { inN, outN } = checkAdaptive(op, geom);
   checkLen(op, 'x', x, inN);
-  const out = new Float32Array(outN);
+  const out = allocF32(outN);
   const idx = isMax ? new Int32Array(outN) : null;
   native.adaptivePool3dForward(x, [...geom], isMax, out, idx);
   return { out, idx };
@@ -115,7 +116,7 @@ export function adaptiveAvgPool3dBackward(gy: Float32Array, geom: PoolGeom): Flo
   const op = 'adaptiveAvgPool3dBackward';
   const { inN, outN } = checkAdaptive(op, geom);
   checkLen(op, 'gy', gy, outN);
-  const gx = new Float32Array(inN);
+  const gx = allocF32(inN);
   native.adaptiveAvgPool3dBackward(gy, [...geom], gx);
   return gx;
 }

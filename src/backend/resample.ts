@@ -3,6 +3,7 @@
  * float32 index formulas (aten/src/ATen/native/UpSample.h), then one separable-weight kernel over
  * [NC, D, H, W] planes for nearest, linear, bilinear and trilinear.
  */
+import { allocF32 } from './alloc.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { native } from './binding.js';
 
@@ -36,7 +37,7 @@ export function interpAxisTable(
   }
   const i0 = new Int32Array(outSize);
   const i1 = new Int32Array(outSize);
-  const lambda = new Float32Array(outSize);
+  const lambda = allocF32(outSize);
   if (mode === 'nearest') {
     const s = scalesValue(scale, inSize, outSize);
     for (let o = 0; o < outSize; o++) {
@@ -87,7 +88,7 @@ function check(op: string, geom: Geom, tables: readonly [AxisTable, AxisTable, A
 export function interpForward(x: Float32Array, geom: Geom, tables: readonly [AxisTable, AxisTable, AxisTable]): Float32Array {
   const { inN, outN } = check('interpForward', geom, tables);
   if (x.length !== inN) throw new ShapeError(`interpForward: x has ${x.length} elements, expected ${inN}`);
-  const y = new Float32Array(outN);
+  const y = allocF32(outN);
   const [d, h, w] = tables;
   native.interpForward(x, [...geom], d.i0, d.i1, d.lambda, h.i0, h.i1, h.lambda, w.i0, w.i1, w.lambda, y);
   return y;
@@ -96,7 +97,7 @@ export function interpForward(x: Float32Array, geom: Geom, tables: readonly [Axi
 export function interpBackward(gy: Float32Array, geom: Geom, tables: readonly [AxisTable, AxisTable, AxisTable]): Float32Array {
   const { inN, outN } = check('interpBackward', geom, tables);
   if (gy.length !== outN) throw new ShapeError(`interpBackward: gy has ${gy.length} elements, expected ${outN}`);
-  const gx = new Float32Array(inN);
+  const gx = allocF32(inN);
   const [d, h, w] = tables;
   native.interpBackward(gy, [...geom], d.i0, d.i1, d.lambda, h.i0, h.i1, h.lambda, w.i0, w.i1, w.lambda, gx);
   return gx;

@@ -4,6 +4,7 @@
  * Each part runs natively as a batch of 2D convolutions over strided views of the input, written into
  * its slice of the output; gradients reuse the same kernels.
  */
+import { allocF32 } from '../backend/alloc.js';
 import {
   type AcsGeometry,
   type AcsSampling,
@@ -35,19 +36,19 @@ const xLen = (g: AcsGeometry): number => g.N * g.Cin * g.D * g.H * g.W;
 const yLen = (g: AcsGeometry): number => g.N * g.Cout * g.oD * g.oH * g.oW;
 
 function forwardParts(x: Float32Array, w: Float32Array, g: AcsGeometry, parts: readonly AcsPart[], sampling: AcsSampling = 'acs'): Float32Array {
-  const y = new Float32Array(yLen(g));
+  const y = allocF32(yLen(g));
   for (const p of parts) if (p.c1 > p.c0) acsPartForward(x, w, y, g, p.plane, p.c0, p.c1, sampling);
   return y;
 }
 
 function inputGradParts(dy: Float32Array, w: Float32Array, g: AcsGeometry, parts: readonly AcsPart[], sampling: AcsSampling = 'acs'): Float32Array {
-  const dx = new Float32Array(xLen(g));
+  const dx = allocF32(xLen(g));
   for (const p of parts) if (p.c1 > p.c0) acsPartBackwardInput(dy, w, dx, g, p.plane, p.c0, p.c1, sampling);
   return dx;
 }
 
 function weightGradParts(x: Float32Array, dy: Float32Array, wLen: number, g: AcsGeometry, parts: readonly AcsPart[], sampling: AcsSampling = 'acs'): Float32Array {
-  const dw = new Float32Array(wLen);
+  const dw = allocF32(wLen);
   for (const p of parts) if (p.c1 > p.c0) acsPartBackwardWeight(x, dy, dw, g, p.plane, p.c0, p.c1, sampling);
   return dw;
 }
@@ -65,7 +66,7 @@ function addBias(y: Float32Array, b: Float32Array, N: number, C: number, S: numb
 
 /** Σ over N and space of g [N, C, S] → [C]. */
 function biasGrad(g: Float32Array, N: number, C: number, S: number): Float32Array {
-  const out = new Float32Array(C);
+  const out = allocF32(C);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       let s = 0;
@@ -179,7 +180,7 @@ export function softAcsConv(x: Tensor, weight: Tensor, softWeights: Tensor | nul
     throw new ShapeError(`${op}: softWeights must have shape [${C}, 3], got ${shapeStr(sw.shape)}`);
   }
   // Per-channel plane weights: softmax over the three views, or 1/3 each.
-  const s = new Float32Array(C * 3).fill(1 / 3);
+  const s = allocF32(C * 3).fill(1 / 3);
   if (sw) {
     for (let c = 0; c < C; c++) {
       const z = sw.data.subarray(c * 3, c * 3 + 3);
@@ -192,7 +193,7 @@ export function softAcsConv(x: Tensor, weight: Tensor, softWeights: Tensor | nul
   const planes = FULL_PLANES(C);
   const S = out[0] * out[1] * out[2];
   const ys = planes.map((p) => forwardParts(x.data, weight.data, g, [p]));
-  const y = new Float32Array(yLen(g));
+  const y = allocF32(yLen(g));
   for (let n = 0; n < g.N; n++) {
     for (let c = 0; c < C; c++) {
       const base = (n * C + c) * S;
@@ -209,9 +210,9 @@ export function softAcsConv(x: Tensor, weight: Tensor, softWeights: Tensor | nul
   const wd = x.requiresGrad ? weight.data : null;
   return record(res, mean ? 'MeanACSConv' : 'SoftACSConv', inputs, (grad) => {
     const gd = grad.data;
-    const gx = x.requiresGrad ? new Float32Array(x.size) : null;
-    const gw = weight.requiresGrad ? new Float32Array(weight.size) : null;
-    const gyv = new Float32Array(gd.length);
+    const gx = x.requiresGrad ? allocF32(x.size) : null;
+    const gw = weight.requiresGrad ? allocF32(weight.size) : null;
+    const gyv = allocF32(gd.length);
     planes.forEach((p, v) => {
       for (let n = 0; n < g.N; n++) {
         for (let c = 0; c < C; c++) {
@@ -243,7 +244,7 @@ export function softAcsConv(x: Tensor, weight: Tensor, softWeights: Tensor | nul
             }
           }
         }
-        const gz = new Float32Array(C * 3);
+        const gz = allocF32(C * 3);
         for (let c = 0; c < C; c++) {
           const dot = s[c * 3] * ds[c * 3] + s[c * 3 + 1] * ds[c * 3 + 1] + s[c * 3 + 2] * ds[c * 3 + 2];
           for (let v = 0; v < 3; v++) gz[c * 3 + v] = s[c * 3 + v] * (ds[c * 3 + v] - dot);

@@ -2,6 +2,7 @@
  * Activations and softmax. Each is one tight loop forward and one backward, saving the output where
  * the derivative is a function of it (ReLU, sigmoid, tanh, softmax) and the input otherwise.
  */
+import { allocF32 } from '../backend/alloc.js';
 import { record } from '../autograd/record.js';
 import { type NativeUnary, softmaxMiddle, softmaxMiddleBackward, unaryBackward, unaryForward } from '../backend/elementwise.js';
 import { assertFloat, type DType, Tensor } from '../tensor/tensor.js';
@@ -14,7 +15,7 @@ function check(x: Tensor, op: string): void {
 }
 
 function like(x: Tensor): Float32Array {
-  return new Float32Array(x.size);
+  return allocF32(x.size);
 }
 
 /** Native unary op with its backward; `fromOutput` saves y for the derivative, else x. */
@@ -24,7 +25,7 @@ function nativeUnary(x: Tensor, op: NativeUnary, name: string, p = 0): Tensor {
   unaryForward(op, s, o, p);
   const fromOutput = op === 'relu' || op === 'sigmoid' || op === 'tanh';
   return record(new Tensor(o, x.shape, 'float32'), name, [x], (g) => {
-    const d = new Float32Array(g.size);
+    const d = allocF32(g.size);
     unaryBackward(op, fromOutput ? null : s, fromOutput ? o : null, g.data, d, p);
     return [new Tensor(d, g.shape, 'float32')];
   });
@@ -53,7 +54,7 @@ export function sigmoid(x: Tensor): Tensor {
   const o = like(x);
   unaryForward('sigmoid', s, o);
   return record(new Tensor(o, x.shape, 'float32'), 'Sigmoid', [x], (g) => {
-    const d = new Float32Array(g.size);
+    const d = allocF32(g.size);
     unaryBackward('sigmoid', null, o, g.data, d);
     return [new Tensor(d, g.shape, 'float32')];
   });
@@ -66,7 +67,7 @@ export function tanh(x: Tensor): Tensor {
   const o = like(x);
   unaryForward('tanh', s, o);
   return record(new Tensor(o, x.shape, 'float32'), 'Tanh', [x], (g) => {
-    const d = new Float32Array(g.size);
+    const d = allocF32(g.size);
     unaryBackward('tanh', null, o, g.data, d);
     return [new Tensor(d, g.shape, 'float32')];
   });
@@ -103,7 +104,7 @@ export function silu(x: Tensor): Tensor {
   const o = like(x);
   unaryForward('silu', s, o);
   return record(new Tensor(o, x.shape, 'float32'), 'Silu', [x], (g) => {
-    const d = new Float32Array(g.size);
+    const d = allocF32(g.size);
     unaryBackward('silu', s, null, g.data, d);
     return [new Tensor(d, g.shape, 'float32')];
   });
@@ -148,7 +149,7 @@ function softmaxKernel(x: Float32Array, o: Float32Array, outer: number, n: numbe
     return;
   }
   // Channel-like axis (e.g. dim 1 of [N, C, D, H, W]): sweep whole inner rows for cache locality.
-  const mx = new Float32Array(inner);
+  const mx = allocF32(inner);
   const sm = new Float64Array(inner);
   for (let r = 0; r < outer; r++) {
     const base = r * n * inner;
@@ -207,7 +208,7 @@ export function softmax(x: Tensor, dim: number): Tensor {
   if (inner > 1) {
     softmaxMiddle(false, x.data, y, outer, n, inner);
     return record(new Tensor(y, x.shape, 'float32'), 'Softmax', [x], (g) => {
-      const d = new Float32Array(g.size);
+      const d = allocF32(g.size);
       softmaxMiddleBackward(false, y, g.data, d, outer, n, inner);
       return [new Tensor(d, g.shape, 'float32')];
     });
@@ -217,7 +218,7 @@ export function softmax(x: Tensor, dim: number): Tensor {
     // dx = y ⊙ (g − Σ g⊙y)
     const gd = g.data;
     const s = sumAlong(gd, y, outer, n, inner);
-    const d = new Float32Array(gd.length);
+    const d = allocF32(gd.length);
     for (let r = 0; r < outer; r++) {
       for (let i = 0; i < n; i++) {
         const off = (r * n + i) * inner;
@@ -237,7 +238,7 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   if (inner > 1) {
     softmaxMiddle(true, x.data, y, outer, n, inner);
     return record(new Tensor(y, x.shape, 'float32'), 'LogSoftmax', [x], (g) => {
-      const d = new Float32Array(g.size);
+      const d = allocF32(g.size);
       softmaxMiddleBackward(true, y, g.data, d, outer, n, inner);
       return [new Tensor(d, g.shape, 'float32')];
     });
@@ -247,7 +248,7 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
     // dx = g − exp(y) Σ g
     const gd = g.data;
     const s = sumAlong(gd, null, outer, n, inner);
-    const d = new Float32Array(gd.length);
+    const d = allocF32(gd.length);
     for (let r = 0; r < outer; r++) {
       for (let i = 0; i < n; i++) {
         const off = (r * n + i) * inner;

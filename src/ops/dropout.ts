@@ -2,6 +2,7 @@
  * Dropout with inverted scaling (kept values × 1/(1−p)), drawing from the seedable default generator,
  * so `manualSeed` makes masks reproducible. Identity (the input itself) when not training or p = 0.
  */
+import { allocF32 } from '../backend/alloc.js';
 import { record } from '../autograd/record.js';
 import { binaryOp, dropoutApply } from '../backend/elementwise.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
@@ -26,12 +27,12 @@ function keepMask(n: number, p: number, g: Generator): Uint8Array {
 
 /** Multiplies channel c (a run of `span` elements) by mask[c]·scale; backward applies the same factors. */
 function applyChannelMask(x: Tensor, mask: Uint8Array, span: number, scale: number, name: string): Tensor {
-  const f = new Float32Array(mask.length);
+  const f = allocF32(mask.length);
   for (let c = 0; c < mask.length; c++) f[c] = mask[c] ? scale : 0;
-  const o = new Float32Array(x.size);
+  const o = allocF32(x.size);
   binaryOp('mul', 'chanB', x.data, f, o, mask.length, span);
   return record(new Tensor(o, x.shape, 'float32'), name, [x], (g) => {
-    const d = new Float32Array(g.size);
+    const d = allocF32(g.size);
     binaryOp('mul', 'chanB', g.data, f, d, mask.length, span);
     return [new Tensor(d, g.shape, 'float32')];
   });
@@ -49,10 +50,10 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   // Keep where the 32-bit draw is >= p·2^32 (clamped: p just below 1 keeps almost nothing).
   const threshold = Math.min(0xffffffff, Math.ceil(p * 4294967296));
   const scale = p >= 1 ? 0 : 1 / (1 - p);
-  const o = new Float32Array(x.size);
+  const o = allocF32(x.size);
   if (p < 1) dropoutApply(x.data, o, key, threshold, scale);
   return record(new Tensor(o, x.shape, 'float32'), 'Dropout', [x], (g) => {
-    const d = new Float32Array(g.size);
+    const d = allocF32(g.size);
     if (p < 1) dropoutApply(g.data, d, key, threshold, scale);
     return [new Tensor(d, g.shape, 'float32')];
   });

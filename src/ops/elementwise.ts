@@ -3,6 +3,7 @@
  * tight loop per operand layout (same shape, scalar on either side, general broadcast via runs) and its
  * backward undoes broadcasting in one place, `sumToShape`.
  */
+import { allocF32 } from '../backend/alloc.js';
 import { record } from '../autograd/record.js';
 import { assertFloat, type DType, Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
@@ -83,12 +84,12 @@ function binaryRaw(run: Run, a: Tensor, b: Tensor, op: string): Tensor {
   const bd = b.data;
   const name = NAME.get(run)!;
   if (sameShape(a.shape, b.shape)) {
-    const out = new Float32Array(ad.length);
+    const out = allocF32(ad.length);
     binaryOp(name, 'same', ad, bd, out);
     return new Tensor(out, a.shape, 'float32');
   }
   const shape = broadcastShapes(a.shape, b.shape, op);
-  const out = new Float32Array(numel(shape));
+  const out = allocF32(numel(shape));
   if (bd.length === 1 && sameShape(shape, a.shape)) {
     binaryOp(name, 'scalarB', ad, bd, out);
   } else if (ad.length === 1 && sameShape(shape, b.shape)) {
@@ -176,21 +177,21 @@ export function div(a: Operand, b: Operand): Tensor {
 
 /** `g * s` without a graph (internal fast path). */
 function scaleRaw(g: Tensor, s: number): Tensor {
-  const o = new Float32Array(g.size);
+  const o = allocF32(g.size);
   binaryOp('mul', 'scalarB', g.data, Float32Array.of(s), o);
   return new Tensor(o, g.shape, 'float32');
 }
 
 /** Applies a whole-array loop `f(src, dst)`; the loop lives in `f`, so there is no call per element. */
 function mapRaw(x: Tensor, f: (src: Float32Array, dst: Float32Array) => void): Tensor {
-  const o = new Float32Array(x.size);
+  const o = allocF32(x.size);
   f(x.data, o);
   return new Tensor(o, x.shape, 'float32');
 }
 
 /** `g ∘ h(x, y)` elementwise over three same-size arrays (backward helper). */
 function zipRaw(g: Tensor, a: Float32Array, f: (g: Float32Array, a: Float32Array, dst: Float32Array) => void): Tensor {
-  const o = new Float32Array(g.size);
+  const o = allocF32(g.size);
   f(g.data, a, o);
   return new Tensor(o, g.shape, 'float32');
 }

@@ -1,4 +1,5 @@
 /** Dense layers and matrix products on the native SGEMM (src/backend/gemm.ts). */
+import { allocF32 } from '../backend/alloc.js';
 import { sgemm } from '../backend/gemm.js';
 import { record } from '../autograd/record.js';
 import { assertFloat, type DType, Tensor } from '../tensor/tensor.js';
@@ -28,7 +29,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null): Tensor {
     }
   }
   const rows = numel(x.shape.slice(0, -1));
-  const out = new Float32Array(rows * outF);
+  const out = allocF32(rows * outF);
   if (b) {
     const bd = b.data;
     for (let r = 0; r < rows; r++) out.set(bd, r * outF);
@@ -42,12 +43,12 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null): Tensor {
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;
     if (x.requiresGrad) {
-      const d = new Float32Array(rows * inF);
+      const d = allocF32(rows * inF);
       if (inF > 0) sgemm(rows, inF, outF, gd, w.data, d);
       gx = new Tensor(d, x.shape, 'float32');
     }
     if (w.requiresGrad) {
-      const d = new Float32Array(outF * inF);
+      const d = allocF32(outF * inF);
       if (rows > 0) sgemm(outF, inF, rows, gd, x.data, d, { transA: true });
       gw = new Tensor(d, w.shape, 'float32');
     }
@@ -89,7 +90,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const batched = ra === 3 || rb === 3;
   // A batched a times a 2-D b is one tall GEMM: [B·M, K]·[K, N].
   const tall = ra === 3 && rb === 2;
-  const out = new Float32Array(B * M * N);
+  const out = allocF32(B * M * N);
   const ad = a.data;
   const bd = b.data;
   if (tall) gemm(B * M, N, K, ad, bd, out, false, false, 0);
@@ -105,7 +106,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     let gb: Tensor | null = null;
     if (a.requiresGrad) {
       // dA = dC · Bᵀ (summed over the batch when a was broadcast).
-      const d = new Float32Array(a.size);
+      const d = allocF32(a.size);
       if (tall) gemm(B * M, K, N, gd, bd, d, false, true, 0);
       else {
         for (let i = 0; i < B; i++) {
@@ -117,7 +118,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     }
     if (b.requiresGrad) {
       // dB = Aᵀ · dC (summed over the batch when b was broadcast).
-      const d = new Float32Array(b.size);
+      const d = allocF32(b.size);
       if (tall) gemm(K, N, B * M, ad, gd, d, true, false, 0);
       else {
         for (let i = 0; i < B; i++) {

@@ -1,3 +1,4 @@
+import { allocF32 } from '../backend/alloc.js';
 import { record, needsGrad } from '../autograd/record.js';
 import { assertFloat, type DType, Tensor } from '../tensor/tensor.js';
 import { DTypeError, ShapeError, ValueError } from '../util/errors.js';
@@ -14,7 +15,7 @@ function checkReduction(r: unknown, op: string): Reduction {
 }
 
 function f32(shape: readonly number[], data?: Float32Array): Tensor {
-  return new Tensor(data ?? new Float32Array(numel(shape)), shape, 'float32');
+  return new Tensor(data ?? allocF32(numel(shape)), shape, 'float32');
 }
 
 /** The reduced loss tensor: a scalar for 'mean'/'sum', the per-element values for 'none'. */
@@ -161,7 +162,7 @@ export function crossEntropy(logits: Tensor, target: Tensor<'int32'>, opts: Cros
   if (!needsGrad(logits)) return out;
   const shape = logits.shape;
   return record(out, 'CrossEntropy', [logits], (g) => {
-    const gx = new Float32Array(x.length);
+    const gx = allocF32(x.length);
     const ga = gradAt(g, reduction, (1 - eps) / div);
     const gb = gradAt(g, reduction, eps / c / div);
     const p = new Float64Array(c);
@@ -198,7 +199,7 @@ function broadcastTo(t: Tensor, shape: readonly number[], op: string, name: stri
     throw new ShapeError(`${op}: ${name} of shape ${shapeStr(t.shape)} does not broadcast to the input's shape ${shapeStr(shape)}`);
   }
   if (sameShape(t.shape, shape)) return t.data;
-  const out = new Float32Array(numel(shape));
+  const out = allocF32(numel(shape));
   const r = shape.length;
   const src = stridesOf(t.shape);
   // Source stride per output axis: 0 where t has size 1 or lacks the axis.
@@ -261,8 +262,8 @@ export function bceWithLogits(logits: Tensor, target: Tensor, opts: BceWithLogit
   const tNeeds = target.requiresGrad;
   return record(out, 'BCEWithLogits', [logits, target], (g) => {
     const gi = gradAt(g, reduction, reduction === 'mean' ? 1 / x.length : 1);
-    const gx = xNeeds ? new Float32Array(x.length) : null;
-    const gt = tNeeds ? new Float32Array(x.length) : null;
+    const gx = xNeeds ? allocF32(x.length) : null;
+    const gt = tNeeds ? allocF32(x.length) : null;
     for (let i = 0; i < x.length; i++) {
       const xi = x[i];
       const scale = gi(i) * (w ? w[i] : 1);
@@ -311,7 +312,7 @@ export function softDiceLoss(logits: Tensor, target: Tensor<'int32'>, opts: Soft
   if (n * s === 0) throw new ShapeError(`${op}: input has no positions (shape ${shapeStr(logits.shape)})`);
   const x = logits.data;
   const t = target.data;
-  const p = new Float32Array(x.length);
+  const p = allocF32(x.length);
   const lp = new Float64Array(c);
   const inter = new Float64Array(c);
   const psum = new Float64Array(c);
@@ -354,7 +355,7 @@ export function softDiceLoss(logits: Tensor, target: Tensor<'int32'>, opts: Soft
       a[k] = (-scale * 2) / den;
       bconst[k] = (scale * num) / (den * den);
     }
-    const gx = new Float32Array(x.length);
+    const gx = allocF32(x.length);
     const gp = new Float64Array(c);
     for (let bi = 0; bi < n; bi++) {
       for (let j = 0; j < s; j++) {
@@ -415,7 +416,7 @@ export function focalLoss(logits: Tensor, target: Tensor<'int32'>, opts: FocalLo
   const shape = logits.shape;
   return record(out, 'FocalLoss', [logits], (g) => {
     const gi = gradAt(g, reduction, reduction === 'mean' ? 1 / m : 1);
-    const gx = new Float32Array(x.length);
+    const gx = allocF32(x.length);
     const p = new Float64Array(c);
     for (let b = 0; b < n; b++) {
       for (let j = 0; j < s; j++) {
@@ -460,11 +461,11 @@ export function mseLoss(a: Tensor, b: Tensor, opts: { reduction?: Reduction } = 
   const bNeeds = b.requiresGrad;
   return record(out, 'MSELoss', [a, b], (g) => {
     const gi = gradAt(g, reduction, reduction === 'mean' ? 2 / x.length : 2);
-    const ga = new Float32Array(x.length);
+    const ga = allocF32(x.length);
     for (let i = 0; i < x.length; i++) ga[i] = gi(i) * (x[i] - y[i]);
     let gb: Float32Array | null = null;
     if (bNeeds) {
-      gb = new Float32Array(x.length);
+      gb = allocF32(x.length);
       for (let i = 0; i < x.length; i++) gb[i] = -ga[i];
     }
     return [aNeeds ? f32(shape, ga) : null, gb && f32(shape, gb)];

@@ -3,6 +3,7 @@
  * torch.nn.functional. One native kernel family serves all three (src/backend/norm.ts): they differ
  * only in which elements share statistics.
  */
+import { allocF32 } from '../backend/alloc.js';
 import { needsGrad, record } from '../autograd/record.js';
 import { type NormLayout, normApply, normBackward, normStats } from '../backend/norm.js';
 import { Tensor, assertFloat } from '../tensor/tensor.js';
@@ -51,7 +52,7 @@ function checkEps(op: string, eps: number, momentum: number): void {
 }
 
 function invStd(variance: Float32Array, eps: number): Float32Array {
-  const out = new Float32Array(variance.length);
+  const out = allocF32(variance.length);
   for (let i = 0; i < out.length; i++) out[i] = 1 / Math.sqrt(variance[i] + eps);
   return out;
 }
@@ -166,8 +167,8 @@ export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor 
   if (!rm || !rv) {
     throw new ValueError(`${op}: runningMean and runningVar are required when useInputStats is false`);
   }
-  const mean = new Float32Array(n * c);
-  const variance = new Float32Array(n * c);
+  const mean = allocF32(n * c);
+  const variance = allocF32(n * c);
   for (let i = 0; i < n; i++) {
     mean.set(rm.data, i * c);
     variance.set(rv.data, i * c);

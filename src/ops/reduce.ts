@@ -2,6 +2,7 @@
  * Reductions over one, several or all dims, with `keepdim`. They reduce to the keepdim shape through
  * the shared run iterator, so any set of dims costs one pass, and backward broadcasts back.
  */
+import { allocF32 } from '../backend/alloc.js';
 import { record } from '../autograd/record.js';
 import { argmaxMiddle } from '../backend/elementwise.js';
 import { assertFloat, type DType, Tensor } from '../tensor/tensor.js';
@@ -56,7 +57,7 @@ export function mean(x: Tensor, dim?: number | readonly number[] | null, keepdim
   let count = 1;
   for (const d of dims) count *= x.shape[d];
   const s = sumToShape(x, keep, 'mean');
-  const o = new Float32Array(s.size);
+  const o = allocF32(s.size);
   const sd = s.data;
   const inv = 1 / count;
   for (let i = 0; i < o.length; i++) o[i] = count === 0 ? NaN : sd[i] * inv;
@@ -81,7 +82,7 @@ export function amax(x: Tensor, dim?: number | readonly number[] | null, keepdim
   }
   const { keep, out } = shapes(x.shape, dims, keepdim);
   const xd = x.data;
-  const m = new Float32Array(numel(keep)).fill(-Infinity);
+  const m = allocF32(numel(keep)).fill(-Infinity);
   const st = broadcastStrides(keep, x.shape.length);
   forEachRun(x.shape, st, st, (o, a, _b, n, sa) => {
     for (let i = 0; i < n; i++) {
@@ -93,11 +94,11 @@ export function amax(x: Tensor, dim?: number | readonly number[] | null, keepdim
   const xs = x.shape;
   return record(new Tensor(m, out, 'float32'), 'AMax', [x], (g) => {
     const gd = g.data;
-    const cnt = new Float32Array(m.length);
+    const cnt = allocF32(m.length);
     forEachRun(xs, st, st, (o, a, _b, n, sa) => {
       for (let i = 0; i < n; i++) if (xd[o + i] === m[a + i * sa]) cnt[a + i * sa]++;
     });
-    const d = new Float32Array(xd.length);
+    const d = allocF32(xd.length);
     forEachRun(xs, st, st, (o, a, _b, n, sa) => {
       for (let i = 0; i < n; i++) {
         const t = a + i * sa;

@@ -2,6 +2,7 @@
  * Shape ops. Tensors are always contiguous (docs/decisions.md), so reshape-like ops share storage and
  * the others (permute, slice, cat, pad, expand) copy through `copyBox`, the one strided copy.
  */
+import { allocF32 } from '../backend/alloc.js';
 import { record } from '../autograd/record.js';
 import { type DType, Tensor } from '../tensor/tensor.js';
 import { ShapeError, ValueError } from '../util/errors.js';
@@ -131,7 +132,7 @@ export function cat(ts: readonly Tensor[], dim = 0): Tensor {
   });
   const shape = [...first.shape];
   shape[d] = total;
-  const out = new Float32Array(numel(shape));
+  const out = allocF32(numel(shape));
   const ost = stridesOf(shape);
   const sizes: number[] = [];
   let off = 0;
@@ -171,7 +172,7 @@ function sliceRaw(x: Tensor, d: number, start: number, count: number, step: numb
   shape[d] = count;
   const src = [...st];
   src[d] = st[d] * step;
-  const out = new Float32Array(numel(shape));
+  const out = allocF32(numel(shape));
   copyBox(shape, x.data, start * st[d], src, out, 0, stridesOf(shape));
   return new Tensor(out, shape, 'float32');
 }
@@ -194,7 +195,7 @@ export function slice(x: Tensor, dim: number, start = 0, end: number = Number.MA
   const out = sliceRaw(x, d, s, count, step);
   const xs = x.shape;
   return record(out, 'Slice', [x], (g) => {
-    const gx = new Float32Array(numel(xs));
+    const gx = allocF32(numel(xs));
     const st = stridesOf(xs);
     const dst = [...st];
     dst[d] = st[d] * step;
@@ -236,12 +237,12 @@ export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
     srcOff += s0 * xst[i];
     dstOff += (s0 + lo[i]) * ost[i];
   }
-  const out = new Float32Array(numel(shape));
+  const out = allocF32(numel(shape));
   if (value !== 0) out.fill(value);
   copyBox(box, x.data, srcOff, xst, out, dstOff, ost);
   const xs = x.shape;
   return record(new Tensor(out, shape, 'float32'), 'Pad', [x], (g) => {
-    const gx = new Float32Array(numel(xs));
+    const gx = allocF32(numel(xs));
     copyBox(box, g.data, dstOff, ost, gx, srcOff, xst);
     return [new Tensor(gx, xs, 'float32')];
   });

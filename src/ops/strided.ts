@@ -4,6 +4,7 @@
  * operands, permuted or sliced sources, padded or concatenated destinations) goes through
  * `forEachRun`, which calls its callback once per contiguous inner run, never per element.
  */
+import { allocF32 } from '../backend/alloc.js';
 import { ShapeError } from '../util/errors.js';
 import { numel, shapeStr, stridesOf } from '../util/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -148,7 +149,7 @@ export function channelLayout(small: readonly number[], big: readonly number[]):
 
 /** Materialises `x` broadcast to `shape` (a copy; tensors are always contiguous). */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
-  const out = new Float32Array(numel(shape));
+  const out = allocF32(numel(shape));
   const src = x.data;
   const st = broadcastStrides(x.shape, shape.length);
   forEachRun(shape, st, st, (o, a, _b, n, sa) => {
