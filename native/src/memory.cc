@@ -9,6 +9,7 @@
 #include "registry.h"
 
 #if defined(__linux__)
+#include <malloc.h>
 #include <sys/mman.h>
 #endif
 
@@ -29,6 +30,16 @@ Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
 }
 
 ACS_EXPORT("adviseHugePages", AdviseHugePages);
+
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+// glibc raises its mmap threshold after each large free (up to 32 MB), after which 8-32 MB activations
+// come from the heap: huge-page advice there outlives free() and tripled a small CNN step's peak RSS. A
+// fixed threshold equal to alloc.ts's advice threshold (8 MB) keeps every advised buffer in its own
+// mapping, returned whole on free, while smaller buffers keep being reused from the heap.
+struct FixMmapThreshold {
+  FixMmapThreshold() { mallopt(M_MMAP_THRESHOLD, 8 << 20); }
+} fix_mmap_threshold;
+#endif
 
 }  // namespace
 }  // namespace acs

@@ -1,6 +1,10 @@
 import { native } from './binding.js';
 
-/** Buffers from this size (bytes) up get huge-page advice: below it the fault cost is negligible. */
+/**
+ * Buffers from this size (bytes) up get huge-page advice. native/src/memory.cc fixes glibc's mmap
+ * threshold at the same size, so each such buffer is its own mapping, returned whole on free (advice on
+ * glibc's heap would outlive free() and bloat RSS).
+ */
 const HUGE_PAGE_MIN_BYTES = 8 << 20;
 
 /**
