@@ -23,6 +23,8 @@ export interface PocConfig {
   lr3d: number;
   /** Channel width of the UNet relative to the paper's (1 = encoder 64/128, decoder 64/32). */
   width: number;
+  /** 1: decay the lr to 0 with a cosine schedule (default); 0: constant lr, as the reference. */
+  cosine: number;
   methods: PocMethod[];
 }
 
@@ -45,6 +47,7 @@ export const FULL_CONFIG: PocConfig = {
   batch3d: 4,
   lr3d: 1e-3,
   width: 1,
+  cosine: 1,
   methods: [...POC_METHODS],
 };
 
@@ -68,6 +71,7 @@ export const DEMO_CONFIG: PocConfig = {
   batch3d: 4,
   lr3d: 1e-3,
   width: 0.5,
+  cosine: 1,
   methods: [...POC_METHODS],
 };
 
@@ -96,6 +100,7 @@ export function validateConfig(c: PocConfig): void {
   if (c.size2d % 4 !== 0 || c.size3d % 4 !== 0) {
     throw new ValueError(`poc: sizes must be multiples of 4 (the UNet pools twice), got size2d ${c.size2d}, size3d ${c.size3d}`);
   }
+  if (c.cosine !== 0 && c.cosine !== 1) throw new ValueError(`poc: cosine must be 0 (constant lr) or 1 (cosine decay), got ${c.cosine}`);
   if (!(c.width > 0)) throw new ValueError(`poc: width must be positive, got ${c.width}`);
   for (const m of c.methods) {
     if (!(POC_METHODS as readonly string[]).includes(m)) throw new ValueError(`poc: unknown method '${m}' (known: ${POC_METHODS.join(', ')})`);

@@ -174,15 +174,15 @@ export function runPoc(config: PocConfig, opts: PocOptions = {}): PocRun {
   });
   // Cosine decay to 0 over the run (the reference keeps lr constant): the last epoch is then a stable
   // point to compare methods at, instead of wherever a constant-lr run happens to oscillate to.
-  const sched2d = new CosineAnnealingLR(opt2d, { tMax: c.epochs2d });
+  const sched2d = c.cosine ? new CosineAnnealingLR(opt2d, { tMax: c.epochs2d }) : null;
   for (let e = 0; e < startEpoch2d; e++) {
     for (const _ of loader2d) void _; // keep the shuffle order of an uninterrupted run
-    sched2d.step();
+    sched2d?.step();
   }
   const p2 = new Progress(`2D pretraining (${c.epochs2d} epochs)`, (c.epochs2d - startEpoch2d) * loader2d.length, process.stderr, opts.quiet);
   for (let e = startEpoch2d; e < c.epochs2d; e++) {
     trainEpoch(net2d, opt2d, loader2d, p2);
-    sched2d.step();
+    sched2d?.step();
     if (ck2d) saveCheckpoint(ck2d, net2d, opt2d, { epoch: e + 1 });
   }
   const pre = evaluate(net2d, test2d.image, test2d.label, NUM_CLASSES_2D, 64, false);
@@ -219,10 +219,10 @@ export function runPoc(config: PocConfig, opts: PocOptions = {}): PocRun {
       dicePerEpoch.push(...((info.dicePerEpoch as number[] | undefined) ?? []));
       log(`resumed ${method} after epoch ${start}`);
     }
-    const sched = new CosineAnnealingLR(opt, { tMax: c.epochs3d });
+    const sched = c.cosine ? new CosineAnnealingLR(opt, { tMax: c.epochs3d }) : null;
     for (let e = 0; e < start; e++) {
       for (const _ of loader) void _;
-      sched.step();
+      sched?.step();
     }
     const progress = new Progress(`${method} (${c.epochs3d} epochs)`, (c.epochs3d - start) * loader.length, process.stderr, opts.quiet);
     let last = { dice: NaN, iou: NaN, pred: null as Tensor<'int32'> | null };
@@ -230,7 +230,7 @@ export function runPoc(config: PocConfig, opts: PocOptions = {}): PocRun {
       const t0 = performance.now();
       const note = dicePerEpoch.length ? `, test Dice ${dicePerEpoch[dicePerEpoch.length - 1].toFixed(3)}` : '';
       trainEpoch(model, opt, loader, progress, note);
-      sched.step();
+      sched?.step();
       trainSeconds += (performance.now() - t0) / 1000;
       last = evaluate(model, test3d.image, test3d.label, NUM_CLASSES_3D, slices ? 64 : 2, slices);
       dicePerEpoch.push(last.dice);

@@ -94,8 +94,8 @@ export function writeReport(dir: string, config: PocConfig, runs: PocRun[], extr
     '',
     `Command: \`${extra.command}\` — ${new Date().toISOString().slice(0, 10)}, ${(extra.totalSeconds / 60).toFixed(1)} min in all.`,
     '',
-    `Scale: 2D pretraining on ${config.n2dTrain} images of ${config.size2d}² for ${config.epochs2d} epochs (SGD lr ${config.lr2d} with cosine decay, batch ${config.batch2d}); ` +
-      `3D: ${config.n3dTrain} training / ${config.n3dTest} test volumes of ${config.size3d}³, ${config.epochs3d} epochs, Adam lr ${config.lr3d} with cosine decay, batch ${config.batch3d}, soft Dice loss; UNet width ×${config.width}; seeds ${runs.map((r) => r.seed).join(', ')}.`,
+    `Scale: 2D pretraining on ${config.n2dTrain} images of ${config.size2d}² for ${config.epochs2d} epochs (SGD lr ${config.lr2d}${config.cosine ? ' with cosine decay' : ' constant'}, batch ${config.batch2d}); ` +
+      `3D: ${config.n3dTrain} training / ${config.n3dTest} test volumes of ${config.size3d}³, ${config.epochs3d} epochs, Adam lr ${config.lr3d}${config.cosine ? ' with cosine decay' : ' constant'}, batch ${config.batch3d}, soft Dice loss; UNet width ×${config.width}; seeds ${runs.map((r) => r.seed).join(', ')}.`,
     '',
     `2D pretraining test Dice: ${runs.map((r) => r.pretrain2dDice.toFixed(3)).join(', ')}.`,
     '',
