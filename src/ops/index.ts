@@ -7,7 +7,6 @@ export * from './reduce.js';
 export * from './shape.js';
 export * from './dropout.js';
 export * from './linear.js';
-export {};
 export * from './pool.js';
 export * from './norm.js';
 export * from './resample.js';
