@@ -1,19 +1,44 @@
 import * as F from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/containers.js';
-import { BatchNorm2d, Conv2d, ConvTranspose2d, MaxPool2d, ReLU, Upsample } from '../nn/index.js';
+import { ACSConv, BatchNorm2d, BatchNorm3d, Conv2d, ConvTranspose2d, MaxPool2d, MaxPool3d, ReLU, Upsample } from '../nn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
 import { type ZooOptions, withWeights } from './common.js';
 
-const cbr = (i: number, o: number): Module[] => [new Conv2d(i, o, 3, { padding: 1 }), new BatchNorm2d(o), new ReLU()];
+/**
+ * The layer kinds a UNet is built from: 2D (convert it to run on volumes) or natively ACS. One definition
+ * serves both, so `acsUNet()` and `convert.toACS(unet())` cannot drift apart.
+ */
+export interface UNetLayers {
+  conv(i: number, o: number, k: number, padding: number): Module;
+  norm(c: number): Module;
+  pool(): Module;
+  upsampleMode: 'bilinear' | 'trilinear';
+}
+
+export const UNET_2D: UNetLayers = {
+  conv: (i, o, k, padding) => new Conv2d(i, o, k, { padding }),
+  norm: (c) => new BatchNorm2d(c),
+  pool: () => new MaxPool2d(2, { stride: 2 }),
+  upsampleMode: 'bilinear',
+};
+
+export const UNET_ACS: UNetLayers = {
+  conv: (i, o, k, padding) => new ACSConv(i, o, k, { padding }),
+  norm: (c) => new BatchNorm3d(c),
+  pool: () => new MaxPool3d(2, { stride: 2 }),
+  upsampleMode: 'trilinear',
+};
+
+const cbr = (L: UNetLayers, i: number, o: number): Module[] => [L.conv(i, o, 3, 1), L.norm(o), new ReLU()];
 
 /** Two Conv-BN-ReLU pairs then a 2×2 max-pool (the reference PoC's `_EncoderBlock`, key `encode.N`). */
 export class EncoderBlock extends Module {
   encode: Module;
-  constructor(i: number, o: number) {
+  constructor(i: number, o: number, L: UNetLayers = UNET_2D) {
     super();
-    this.encode = this.registerModule('encode', new Sequential(...cbr(i, o), ...cbr(o, o), new MaxPool2d(2, { stride: 2 })));
+    this.encode = this.registerModule('encode', new Sequential(...cbr(L, i, o), ...cbr(L, o, o), L.pool()));
   }
   forward(x: Tensor): Tensor {
     return this.encode.forward(x);
@@ -23,9 +48,9 @@ export class EncoderBlock extends Module {
 /** Two Conv-BN-ReLU pairs (the reference PoC's `_DecoderBlock`, key `decode.N`). */
 export class DecoderBlock extends Module {
   decode: Module;
-  constructor(i: number, m: number, o: number) {
+  constructor(i: number, m: number, o: number, L: UNetLayers = UNET_2D) {
     super();
-    this.decode = this.registerModule('decode', new Sequential(...cbr(i, m), ...cbr(m, o)));
+    this.decode = this.registerModule('decode', new Sequential(...cbr(L, i, m), ...cbr(L, m, o)));
   }
   forward(x: Tensor): Tensor {
     return this.decode.forward(x);
@@ -56,14 +81,14 @@ export class UNet extends Module {
   interpolate: Module;
   final: Module;
 
-  constructor({ numClasses = 2, inChannels = 1, width = 1 }: UNetOptions = {}) {
+  constructor({ numClasses = 2, inChannels = 1, width = 1 }: UNetOptions = {}, L: UNetLayers = UNET_2D) {
     super();
     const [c1, c2, m, o] = unetChannels(width);
-    this.enc1 = this.registerModule('enc1', new EncoderBlock(inChannels, c1));
-    this.enc2 = this.registerModule('enc2', new EncoderBlock(c1, c2));
-    this.dec1 = this.registerModule('dec1', new DecoderBlock(c1 + c2, m, o));
-    this.interpolate = this.registerModule('interpolate', new Upsample({ scaleFactor: 2, mode: 'bilinear' }));
-    this.final = this.registerModule('final', new Conv2d(o, numClasses, 1));
+    this.enc1 = this.registerModule('enc1', new EncoderBlock(inChannels, c1, L));
+    this.enc2 = this.registerModule('enc2', new EncoderBlock(c1, c2, L));
+    this.dec1 = this.registerModule('dec1', new DecoderBlock(c1 + c2, m, o, L));
+    this.interpolate = this.registerModule('interpolate', new Upsample({ scaleFactor: 2, mode: L.upsampleMode }));
+    this.final = this.registerModule('final', L.conv(o, numClasses, 1, 0));
   }
 
   forward(x: Tensor): Tensor {

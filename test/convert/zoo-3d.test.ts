@@ -28,5 +28,10 @@ test('every zoo model converts and runs on a 3D input', () => {
   }
   const a = models.acsUNet({ numClasses: 2 }).eval();
   assert.deepEqual([...noGrad(() => a.forward(detTensor('u', [1, 1, 8, 8, 8]))).shape], [1, 2, 8, 8, 8]);
-  assert.deepEqual(keysOf(a), keysOf(convert.toACS(models.unet({ numClasses: 2 }))));
+  const converted = convert.toACS(models.unet({ numClasses: 2 })).eval();
+  assert.deepEqual(keysOf(a), keysOf(converted));
+  // Same definition: with the converted model's weights the native ACS UNet computes the same function.
+  a.loadStateDict(converted.stateDict());
+  const xu = detTensor('u', [1, 1, 8, 8, 8]);
+  assert.deepEqual(noGrad(() => a.forward(xu)).data, noGrad(() => converted.forward(xu)).data);
 });
