@@ -142,45 +142,10 @@ def convert(model, target):
     return model
 
 
-# ---- models: a copy of src/models/unet.ts, torchvision's resnet18, the memory bench's small CNN --------
-def cbr(i, o):
-    return [nn.Conv2d(i, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU()]
-
-
-class EncoderBlock(nn.Module):
-    def __init__(self, i, o):
-        super().__init__()
-        self.encode = nn.Sequential(*cbr(i, o), *cbr(o, o), nn.MaxPool2d(2, 2))
-
-    def forward(self, x):
-        return self.encode(x)
-
-
-class DecoderBlock(nn.Module):
-    def __init__(self, i, m, o):
-        super().__init__()
-        self.decode = nn.Sequential(*cbr(i, m), *cbr(m, o))
-
-    def forward(self, x):
-        return self.decode(x)
-
-
-class UNet(nn.Module):
-    """The PoC UNet exactly as src/models/unet.ts (and the reference): enc 64, 128; dec 192→64→32."""
-
-    def __init__(self, num_classes, in_channels=1):
-        super().__init__()
-        self.enc1 = EncoderBlock(in_channels, 64)
-        self.enc2 = EncoderBlock(64, 128)
-        self.dec1 = DecoderBlock(192, 64, 32)
-        self.interpolate = nn.Upsample(scale_factor=2, mode="bilinear")
-        self.final = nn.Conv2d(32, num_classes, 1)
-
-    def forward(self, x):
-        x1 = self.enc1(x)
-        x2 = self.enc2(x1)
-        d = self.dec1(torch.cat([x1, self.interpolate(x2)], 1))
-        return self.final(self.interpolate(d))
+# ---- models: the PoC UNet (shared with the fixture generator, a copy of src/models/unet.ts),
+# torchvision's resnet18, the memory bench's small CNN -------------------------------------------------
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "fixtures"))
+from gen_models import UNet  # noqa: E402  (after the path is set)
 
 
 def small_cnn3d(in_channels, num_classes):
