@@ -133,7 +133,24 @@ export function acsConv(x: Tensor, weight: Tensor, bias: Tensor | null = null, o
   const op = 'acsConv';
   const { g, out } = prepareForward(op, x, weight, bias, opts);
   const parts = resolveSplit(op, opts.acsKernelSplit, g.Cout, g.groups);
-  const y = forwardParts(x.data, weight.data, g, parts);
+  return convParts('ACSConv', x, weight, bias, g, out, parts, 'acs');
+}
+
+/**
+ * The forward ACS and Conv2_5d ops: the given parts computed into their channel slices, bias added, and
+ * the input, weight and bias gradients recorded (each only when required).
+ */
+function convParts(
+  name: string,
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  g: AcsGeometry,
+  out: readonly number[],
+  parts: readonly AcsPart[],
+  sampling: AcsSampling,
+): Tensor {
+  const y = forwardParts(x.data, weight.data, g, parts, sampling);
   if (bias) addBias(y, bias.data, g.N, g.Cout, out[0] * out[1] * out[2]);
   const res = new Tensor(y, [g.N, g.Cout, ...out], 'float32');
   if (!needsGrad(x, weight, ...(bias ? [bias] : []))) return res;
@@ -141,13 +158,13 @@ export function acsConv(x: Tensor, weight: Tensor, bias: Tensor | null = null, o
   const wd = x.requiresGrad ? weight.data : null;
   return recordConv(
     res,
-    'ACSConv',
+    name,
     x,
     weight,
     bias,
     g.Cout,
-    (dy) => inputGradParts(dy, wd!, g, parts),
-    (dy) => weightGradParts(xd!, dy, weight.size, g, parts),
+    (dy) => inputGradParts(dy, wd!, g, parts, sampling),
+    (dy) => weightGradParts(xd!, dy, weight.size, g, parts, sampling),
   );
 }
 
@@ -284,22 +301,7 @@ export function conv2_5d(x: Tensor, weight: Tensor, bias: Tensor | null = null, 
   const a = conv2_5dAxisIndex(opts.axis, op);
   const { g, out } = prepareForward(op, x, weight, bias, opts, (k) => [0, 1, 2].map((i) => (i === a ? 1 : k)));
   const parts: AcsPart[] = [{ plane: a, c0: 0, c1: g.Cout }];
-  const y = forwardParts(x.data, weight.data, g, parts, 'conv');
-  if (bias) addBias(y, bias.data, g.N, g.Cout, out[0] * out[1] * out[2]);
-  const res = new Tensor(y, [g.N, g.Cout, ...out], 'float32');
-  if (!needsGrad(x, weight, ...(bias ? [bias] : []))) return res;
-  const xd = weight.requiresGrad ? x.data : null;
-  const wd = x.requiresGrad ? weight.data : null;
-  return recordConv(
-    res,
-    'Conv2_5d',
-    x,
-    weight,
-    bias,
-    g.Cout,
-    (dy) => inputGradParts(dy, wd!, g, parts, 'conv'),
-    (dy) => weightGradParts(xd!, dy, weight.size, g, parts, 'conv'),
-  );
+  return convParts('Conv2_5d', x, weight, bias, g, out, parts, 'conv');
 }
 
 export interface AcsConvTransposeOptions extends AcsConvOptions {
