@@ -122,64 +122,27 @@ function around(shape: readonly number[], dim: number, op: string): [number, num
 }
 
 /**
- * Writes softmax (or log-softmax) of `x` along the middle axis of [outer, n, inner] into `o`.
- * Subtracting the maximum first keeps exp from overflowing.
+ * Writes softmax (or log-softmax) of `x` along the last axis of [outer, n] into `o` (a channel-like axis
+ * goes to the native kernel instead). Subtracting the maximum first keeps exp from overflowing.
  */
-function softmaxKernel(x: Float32Array, o: Float32Array, outer: number, n: number, inner: number, logOut: boolean): void {
-  if (inner === 1) {
-    for (let r = 0; r < outer; r++) {
-      const b = r * n;
-      let m = -Infinity;
-      for (let i = 0; i < n; i++) if (x[b + i] > m) m = x[b + i];
-      if (m === -Infinity) m = 0;
-      let sum = 0;
-      for (let i = 0; i < n; i++) {
-        const e = Math.exp(x[b + i] - m);
-        o[b + i] = e;
-        sum += e;
-      }
-      if (logOut) {
-        const ls = m + Math.log(sum);
-        for (let i = 0; i < n; i++) o[b + i] = x[b + i] - ls;
-      } else {
-        const inv = 1 / sum;
-        for (let i = 0; i < n; i++) o[b + i] *= inv;
-      }
-    }
-    return;
-  }
-  // Channel-like axis (e.g. dim 1 of [N, C, D, H, W]): sweep whole inner rows for cache locality.
-  const mx = allocF32(inner);
-  const sm = new Float64Array(inner);
+function softmaxRows(x: Float32Array, o: Float32Array, outer: number, n: number, logOut: boolean): void {
   for (let r = 0; r < outer; r++) {
-    const base = r * n * inner;
-    mx.fill(-Infinity);
-    sm.fill(0);
+    const b = r * n;
+    let m = -Infinity;
+    for (let i = 0; i < n; i++) if (x[b + i] > m) m = x[b + i];
+    if (m === -Infinity) m = 0;
+    let sum = 0;
     for (let i = 0; i < n; i++) {
-      const b = base + i * inner;
-      for (let j = 0; j < inner; j++) if (x[b + j] > mx[j]) mx[j] = x[b + j];
-    }
-    for (let j = 0; j < inner; j++) if (mx[j] === -Infinity) mx[j] = 0;
-    for (let i = 0; i < n; i++) {
-      const b = base + i * inner;
-      for (let j = 0; j < inner; j++) {
-        const e = Math.exp(x[b + j] - mx[j]);
-        o[b + j] = e;
-        sm[j] += e;
-      }
+      const e = Math.exp(x[b + i] - m);
+      o[b + i] = e;
+      sum += e;
     }
     if (logOut) {
-      for (let j = 0; j < inner; j++) sm[j] = mx[j] + Math.log(sm[j]);
-      for (let i = 0; i < n; i++) {
-        const b = base + i * inner;
-        for (let j = 0; j < inner; j++) o[b + j] = x[b + j] - sm[j];
-      }
+      const ls = m + Math.log(sum);
+      for (let i = 0; i < n; i++) o[b + i] = x[b + i] - ls;
     } else {
-      for (let j = 0; j < inner; j++) sm[j] = 1 / sm[j];
-      for (let i = 0; i < n; i++) {
-        const b = base + i * inner;
-        for (let j = 0; j < inner; j++) o[b + j] *= sm[j];
-      }
+      const inv = 1 / sum;
+      for (let i = 0; i < n; i++) o[b + i] *= inv;
     }
   }
 }
@@ -213,7 +176,7 @@ export function softmax(x: Tensor, dim: number): Tensor {
       return [new Tensor(d, g.shape, 'float32')];
     });
   }
-  softmaxKernel(x.data, y, outer, n, inner, false);
+  softmaxRows(x.data, y, outer, n, false);
   return record(new Tensor(y, x.shape, 'float32'), 'Softmax', [x], (g) => {
     // dx = y ⊙ (g − Σ g⊙y)
     const gd = g.data;
@@ -243,7 +206,7 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
       return [new Tensor(d, g.shape, 'float32')];
     });
   }
-  softmaxKernel(x.data, y, outer, n, inner, true);
+  softmaxRows(x.data, y, outer, n, true);
   return record(new Tensor(y, x.shape, 'float32'), 'LogSoftmax', [x], (g) => {
     // dx = g − exp(y) Σ g
     const gd = g.data;
