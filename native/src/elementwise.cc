@@ -202,6 +202,33 @@ Napi::Value DropoutApply(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// addInPlace(dst, src, n): dst += src. Gradient accumulation; a separate entry because binaryOp's
+// operands are restrict-qualified and may not alias its output.
+Napi::Value AddInPlace(const Napi::CallbackInfo& info) {
+  float* dst = f32(info, 0);
+  const float* src = f32(info, 1);
+  const int64_t n = num(info, 2);
+  parallel_for(n, [&](int64_t b, int64_t e, int) {
+    for (int64_t i = b; i < e; ++i) dst[i] += src[i];
+  }, kMinChunk);
+  return info.Env().Undefined();
+}
+
+// addChannelInPlace(y, b, outer, C, inner): y[o, c, i] += b[c] (a bias over [outer, C, inner]).
+Napi::Value AddChannelInPlace(const Napi::CallbackInfo& info) {
+  float* y = f32(info, 0);
+  const float* bias = f32(info, 1);
+  const int64_t outer = num(info, 2), C = num(info, 3), inner = num(info, 4);
+  parallel_for(outer * C, [&](int64_t b, int64_t e, int) {
+    for (int64_t r = b; r < e; ++r) {
+      const float v = bias[r % C];
+      float* row = y + r * inner;
+      for (int64_t i = 0; i < inner; ++i) row[i] += v;
+    }
+  }, std::max<int64_t>(1, kMinChunk / std::max<int64_t>(1, inner)));
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 ACS_EXPORT("ewKernel", EwKernel);
@@ -214,5 +241,7 @@ ACS_EXPORT("softmaxForward", SoftmaxForward);
 ACS_EXPORT("softmaxBackward", SoftmaxBackward);
 ACS_EXPORT("argmaxMiddle", ArgmaxMiddle);
 ACS_EXPORT("dropoutApply", DropoutApply);
+ACS_EXPORT("addInPlace", AddInPlace);
+ACS_EXPORT("addChannelInPlace", AddChannelInPlace);
 
 }  // namespace acs

@@ -1,16 +1,26 @@
 import { allocF32 } from '../backend/alloc.js';
+import { addInPlace } from '../backend/elementwise.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { sameShape, shapeStr } from '../util/shape.js';
 import { setBackwardImpl, Tensor } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
 
-function addInto(acc: Tensor | undefined, g: Tensor): Tensor {
+/**
+ * acc + g. Backward rules may hand one gradient tensor to several inputs, so a sum is written into a
+ * fresh array the first time; `owned` records those arrays, which nothing else can see, so later sums
+ * into the same accumulator (a tensor with many consumers, like a residual stream) add in place.
+ */
+function addInto(acc: Tensor | undefined, g: Tensor, owned: Set<Float32Array>): Tensor {
   if (!acc) return g;
-  // A fresh array: backward rules may hand the same gradient tensor to several inputs.
-  const out = allocF32(acc.data.length);
-  const a = acc.data;
-  const b = g.data;
-  for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
+  const a = acc.data as Float32Array;
+  if (owned.has(a)) {
+    addInPlace(a, g.data as Float32Array);
+    return acc;
+  }
+  const out = allocF32(a.length);
+  out.set(a);
+  addInPlace(out, g.data as Float32Array);
+  owned.add(out);
   return new Tensor(out, acc.shape, 'float32');
 }
 
@@ -59,15 +69,19 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
   }
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  const owned = new Set<Float32Array>();
   noGrad(() => {
     for (const t of order) {
       const g = grads.get(t);
       grads.delete(t);
       if (!g) continue;
+      // Once handed to a rule (which may pass it on to several inputs), a sum is no longer private.
+      const mine = owned.delete(g.data as Float32Array);
       const node = t.gradFn;
       if (!node) {
-        // Own the leaf's gradient: backward rules may share one gradient tensor between inputs.
-        t.grad = t.grad ? addInto(t.grad, g) : g.clone();
+        // Own the leaf's gradient: rules may share one gradient tensor between inputs, so copy it
+        // unless it is a private sum. Never add into an existing t.grad: the caller may hold it.
+        t.grad = t.grad ? addInto(t.grad, g, new Set()) : mine ? g : g.clone();
         continue;
       }
       if (!node.backward) {
@@ -84,7 +98,7 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
             `backward: ${node.name} produced a gradient of shape ${shapeStr(ig.shape)} for an input of shape ${shapeStr(inp.shape)}`,
           );
         }
-        grads.set(inp, addInto(grads.get(inp), ig));
+        grads.set(inp, addInto(grads.get(inp), ig, owned));
       });
       if (!retainGraph) {
         // Free the closure (and the activations it saved) and the edges; the node stays so a second

@@ -43,6 +43,8 @@ export interface NativeBinding {
   softmaxBackward(log: boolean, y: Float32Array, g: Float32Array, d: Float32Array, outer: number, n: number, inner: number): void;
   argmaxMiddle(x: Float32Array, out: Int32Array, outer: number, n: number, inner: number): void;
   dropoutApply(x: Float32Array, y: Float32Array, n: number, k0: number, k1: number, threshold: number, scale: number): void;
+  addInPlace(dst: Float32Array, src: Float32Array, n: number): void;
+  addChannelInPlace(y: Float32Array, b: Float32Array, outer: number, C: number, inner: number): void;
   // elementwise family (native/src/elementwise.cc): kind 0 exp, 1 sigmoid, 2 tanh, 3 silu, 4 gelu.
   unaryForward(kind: number, x: Float32Array, y: Float32Array, n: number): void;
   unaryBackward(kind: number, x: Float32Array | null, y: Float32Array | null, g: Float32Array, d: Float32Array, n: number): void;

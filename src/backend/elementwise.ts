@@ -73,6 +73,20 @@ export function binaryOp(op: BinaryOpName, mode: BinaryMode, a: Float32Array, b:
   native.binaryOp(OP[op], MODE[mode], a, b, out, n, C, inner);
 }
 
+/** dst += src elementwise (threaded); the two must have the same length. */
+export function addInPlace(dst: Float32Array, src: Float32Array): void {
+  if (dst.length !== src.length) throw new ShapeError(`addInPlace: lengths differ (dst ${dst.length}, src ${src.length})`);
+  if (dst.length) native.addInPlace(dst, src, dst.length);
+}
+
+/** y[o, c, i] += b[c] for y viewed as [outer, C, inner] (a bias), in place. */
+export function addChannelInPlace(y: Float32Array, b: Float32Array, outer: number, C: number, inner: number): void {
+  if (![outer, C, inner].every((v) => Number.isInteger(v) && v >= 0) || outer * C * inner !== y.length || b.length !== C) {
+    throw new ShapeError(`addChannelInPlace: y (${y.length}) and b (${b.length}) do not form [${outer}, ${C}, ${inner}] and [${C}]`);
+  }
+  if (y.length) native.addChannelInPlace(y, b, outer, C, inner);
+}
+
 /** Σ over outer and inner of x (· y when given) for x viewed as [outer, C, inner]: [C], float64 accumulation. */
 export function channelSum(x: Float32Array, y: Float32Array | null, outer: number, C: number, inner: number): Float32Array {
   if (outer * C * inner !== x.length) throw new ShapeError(`channelSum: ${x.length} elements do not form [${outer}, ${C}, ${inner}]`);

@@ -5,6 +5,8 @@
  * its slice of the output; gradients reuse the same kernels.
  */
 import { allocF32 } from '../backend/alloc.js';
+import { addChannelInPlace } from '../backend/elementwise.js';
+import { convBackwardBias } from '../backend/conv.js';
 import {
   type AcsGeometry,
   type AcsSampling,
@@ -53,29 +55,14 @@ function weightGradParts(x: Float32Array, dy: Float32Array, wLen: number, g: Acs
   return dw;
 }
 
-/** y[n, c, ...] += b[c] over [N, C, S]. */
+/** y[n, c, ...] += b[c] over [N, C, S], in place. */
 function addBias(y: Float32Array, b: Float32Array, N: number, C: number, S: number): void {
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const v = b[c];
-      const base = (n * C + c) * S;
-      for (let i = 0; i < S; i++) y[base + i] += v;
-    }
-  }
+  addChannelInPlace(y, b, N, C, S);
 }
 
 /** Σ over N and space of g [N, C, S] → [C]. */
 function biasGrad(g: Float32Array, N: number, C: number, S: number): Float32Array {
-  const out = allocF32(C);
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      let s = 0;
-      const base = (n * C + c) * S;
-      for (let i = 0; i < S; i++) s += g[base + i];
-      out[c] += s;
-    }
-  }
-  return out;
+  return convBackwardBias(g, N, C, S);
 }
 
 /** Records a convolution-like op y = conv(x, w) + b whose kernels are given as closures. */

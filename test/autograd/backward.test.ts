@@ -57,3 +57,30 @@ test('noGrad records nothing; backward on a non-scalar needs a grad', () => {
   z.backward(tensor([1, 1], [2]));
   assert.deepEqual(Array.from(x.grad!.data), [2, 4]);
 });
+
+// A rule that hands its one gradient tensor to both inputs, as addition's does.
+function addRaw(a: Tensor, b: Tensor): Tensor {
+  const out = new Float32Array(a.size);
+  for (let i = 0; i < out.length; i++) out[i] = a.data[i] + b.data[i];
+  return record(new Tensor(out, a.shape, 'float32'), 'Add', [a, b], (g) => [g, g]);
+}
+
+test('gradient sums stay private when a rule shares one gradient between inputs', () => {
+  // p feeds three consumers, so its gradient is summed in place; the sum then reaches q and r as one
+  // shared tensor, and q gets a second contribution that must not leak into r's gradient.
+  const x = tensor([1, 2], [2], { requiresGrad: true });
+  const three = tensor([3, 3], [2]);
+  const p = mulRaw(x, three); // 3x
+  const s = addRaw(addRaw(p, p), p); // 9x, grad of p summed over three uses
+  const q = mulRaw(s, tensor([1, 1], [2]));
+  const r = mulRaw(s, tensor([1, 1], [2]));
+  const qr = addRaw(q, r); // s's gradient arrives twice: once from q, once from r
+  const out = sumRaw(addRaw(mulRaw(q, tensor([2, 2], [2])), qr)); // dq: 3, dr: 1
+  out.backward();
+  // out = 2q + q + r = 3·9x + 9x = 36x
+  assert.deepEqual(Array.from(x.grad!.data), [36, 36]);
+  const held = x.grad!;
+  sumRaw(mulRaw(x, three)).backward(); // +3, into a new array: the caller's reference keeps its values
+  assert.deepEqual(Array.from(x.grad!.data), [39, 39]);
+  assert.deepEqual(Array.from(held.data), [36, 36]);
+});

@@ -366,3 +366,17 @@ test('backend elementwise wrappers validate lengths and layouts', () => {
   assert.throws(() => backend.setElementwiseKernel('sse9' as 'avx2'), /unknown kernel 'sse9'/);
   assert.ok(['generic', 'avx2', 'avx512'].includes(backend.elementwiseKernel()));
 });
+
+test('in-place accumulation: dst += src and a per-channel bias, threaded over large arrays', () => {
+  const n = 300_000; // several thread chunks
+  const dst = Float32Array.from({ length: n }, (_, i) => i % 7);
+  const src = Float32Array.from({ length: n }, (_, i) => (i % 5) - 2);
+  backend.addInPlace(dst, src);
+  for (let i = 0; i < n; i += 997) assert.equal(dst[i], (i % 7) + (i % 5) - 2);
+  const [outer, C, inner] = [3, 4, 25_000];
+  const y = new Float32Array(outer * C * inner).fill(1);
+  backend.addChannelInPlace(y, Float32Array.of(10, 20, 30, 40), outer, C, inner);
+  for (let i = 0; i < y.length; i += 1013) assert.equal(y[i], 1 + 10 * (1 + (Math.floor(i / inner) % C)));
+  assert.throws(() => backend.addInPlace(dst, new Float32Array(3)), /lengths differ \(dst 300000, src 3\)/);
+  assert.throws(() => backend.addChannelInPlace(y, new Float32Array(3), outer, C, inner), /do not form/);
+});
