@@ -272,7 +272,7 @@ bool fast_geometry(const Geo& g, AcsFastPart* f, bool* split) {
     if (g.st[a] > 1) *split = true;
   }
   if (!acs_fast_usable()) return false;
-  *f = AcsFastPart{g.N, g.Cin, g.Cout, g.oD, g.oH, g.oW, g.k, g.groups, g.c0, g.c1, {}};
+  *f = AcsFastPart{g.N, g.Cin, g.Cout, g.oD, g.oH, g.oW, g.groups, g.c0, g.c1, {}};
   // Input coordinate of output j along axis a for a tap: st·j + c, c = off[a] + t·step[a] (DESIGN §4).
   int64_t off[3], step[3];
   for (int a = 0; a < 3; ++a) {

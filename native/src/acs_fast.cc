@@ -371,7 +371,7 @@ void acs_fast_gemm_parallel(const FastA& A, const float* b, int64_t ldb, int64_t
 }
 
 void acs_fast_forward(const AcsFastPart& p, const float* x, const float* w, float* y) {
-  const int64_t S = p.D * p.H * p.W, kk = p.k * p.k, Cg = p.Cin / p.groups, Kg = Cg * kk;
+  const int64_t S = p.D * p.H * p.W, kk = static_cast<int64_t>(p.taps.size()), Cg = p.Cin / p.groups, Kg = Cg * kk;
   const std::vector<Delta> taps = deltas(p, 1);
   std::vector<Block> blocks;
   for (const GroupSeg& gs : group_segments(p)) {
@@ -393,7 +393,7 @@ void acs_fast_forward(const AcsFastPart& p, const float* x, const float* w, floa
 }
 
 void acs_fast_backward_input(const AcsFastPart& p, const float* dy, const float* w, float* dx) {
-  const int64_t S = p.D * p.H * p.W, kk = p.k * p.k, Cg = p.Cin / p.groups, Kg = Cg * kk;
+  const int64_t S = p.D * p.H * p.W, kk = static_cast<int64_t>(p.taps.size()), Cg = p.Cin / p.groups, Kg = Cg * kk;
   // dx[ci, q] += Σ w[co, ci, t] · dy[co, q − offset(t)]: the forward kernel with negated offsets, one
   // block set per phase volume (a tap writes only its own phase).
   const std::vector<Delta> taps = deltas(p, -1);
@@ -423,7 +423,7 @@ void acs_fast_backward_input(const AcsFastPart& p, const float* dy, const float*
 }
 
 void acs_fast_backward_weight(const AcsFastPart& p, const float* x, const float* dy, float* dw) {
-  const int64_t S = p.D * p.H * p.W, kk = p.k * p.k, Cg = p.Cin / p.groups, Kg = Cg * kk;
+  const int64_t S = p.D * p.H * p.W, kk = static_cast<int64_t>(p.taps.size()), Cg = p.Cin / p.groups, Kg = Cg * kk;
   const std::vector<Delta> taps = deltas(p, 1);
   const std::vector<GroupSeg> gsegs = group_segments(p);
   if (gsegs.empty()) return;

@@ -17,10 +17,13 @@ struct AcsFastTap {
   int64_t phase_off;  // element offset of the tap's phase volume (0 without a split)
 };
 
+// One convolution whose kernel taps all read the input at constant offsets: an ACS part (k² taps in its
+// plane) or a whole Conv3d (kD·kH·kW taps). The weight is [Cout, Cin/groups, taps] with taps in the
+// order given here, so the kernels need not know which plane or how many axes the taps span.
 struct AcsFastPart {
-  int64_t N, Cin, Cout, D, H, W, k, groups;  // D, H, W: the output (= phase volume) size
+  int64_t N, Cin, Cout, D, H, W, groups;  // D, H, W: the output (= phase volume) size
   int64_t c0, c1;                            // the part's output channels
-  std::vector<AcsFastTap> taps;              // k² taps, index kp·k + kq as in the weight
+  std::vector<AcsFastTap> taps;              // in the weight's order (an ACS part: index kp·k + kq)
 };
 
 // Whether the CPU runs the fast path and it is enabled (acsSetFastPath, for tests and comparisons).

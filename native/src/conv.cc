@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "acs_fast.h"
 #include "gemm.h"
 #include "napi_args.h"
 #include "registry.h"
@@ -47,6 +48,25 @@ struct Geom {
     return std::clamp<int64_t>(r, 1, rows);
   }
 };
+
+// Stride-1 convolutions whose output has the input's size (k = 3, padding 1 and the like, any dilation)
+// run on the implicit-GEMM kernels of the ACS fast path (acs_fast.cc): every tap reads x at a constant
+// offset, so taps feed the register-tiled microkernel straight from x with no column buffer. Pointwise
+// convolutions are a plain GEMM already, and groups of a few channels (depthwise) would leave most of
+// the microkernel's rows empty, so both stay on im2col + sgemm.
+bool fast_part(const Geom& g, AcsFastPart* f) {
+  if (!acs_fast_usable() || g.pointwise() || g.coutg < 8) return false;
+  for (int a = 0; a < 3; ++a) {
+    if (g.s[a] != 1 || g.out[a] != g.in[a]) return false;
+  }
+  *f = AcsFastPart{g.n, g.cin, g.cout, g.out[0], g.out[1], g.out[2], g.groups, 0, g.cout, {}};
+  for (int64_t kd = 0; kd < g.k[0]; ++kd)
+    for (int64_t kh = 0; kh < g.k[1]; ++kh)
+      for (int64_t kw = 0; kw < g.k[2]; ++kw) {
+        f->taps.push_back({kd * g.d[0] - g.p[0], kh * g.d[1] - g.p[1], kw * g.d[2] - g.p[2], 0});
+      }
+  return true;
+}
 
 // Geometry from JS: dims = [N, Cin, Cout, groups], then six triples (in, out, k, s, p, d) over (D, H, W).
 Geom read_geom(const Napi::CallbackInfo& info, size_t i) {
@@ -169,6 +189,11 @@ void add_bias(const Geom& g, const float* b, float* out) {
 
 // out[N, Cout, oD, oH, oW] = conv(x, w) + b.
 void conv_forward(const Geom& g, const float* x, const float* w, const float* b, float* out) {
+  AcsFastPart f;
+  if (fast_part(g, &f)) {
+    acs_fast_forward(f, x, w, out);
+    return add_bias(g, b, out);
+  }
   const int64_t tr = g.tile_rows();
   const int64_t tiles = (g.rows + tr - 1) / tr;
   const bool pw = g.pointwise();
@@ -198,6 +223,8 @@ void conv_backward_input(const Geom& g, const float* dout, const float* w, float
   parallel_for(g.n * g.cin, [&](int64_t i0, int64_t i1, int) {
     std::memset(dx + i0 * g.in_sp, 0, sizeof(float) * (i1 - i0) * g.in_sp);
   }, 4);
+  AcsFastPart f;
+  if (fast_part(g, &f)) return acs_fast_backward_input(f, dout, w, dx);
   const bool pw = g.pointwise();
   const int64_t tr = g.tile_rows();
   const int axis = g.out[0] >= 2 ? 0 : 1;  // outer axis: D, or H when there is one output plane
@@ -242,6 +269,11 @@ void conv_backward_input(const Geom& g, const float* dout, const float* w, float
 // dw[Cout, Cin/groups, kD, kH, kW] = conv's weight gradient (overwritten). Per-thread partial sums
 // over (image, group, tile) work items, reduced at the end.
 void conv_backward_weight(const Geom& g, const float* x, const float* dout, float* dw) {
+  AcsFastPart f;
+  if (fast_part(g, &f)) {
+    std::memset(dw, 0, sizeof(float) * g.cout * g.cgk);
+    return acs_fast_backward_weight(f, x, dout, dw);
+  }
   const int64_t tr = g.tile_rows();
   const int64_t tiles = (g.rows + tr - 1) / tr;
   const bool pw = g.pointwise();
