@@ -1,6 +1,13 @@
-// Large-buffer page policy. A fresh 100 MB activation is faulted in 4 KiB pages on first touch
-// (≈ 40 ms, ten times the cost of writing it); asking for transparent huge pages on the untouched
-// range cuts that to ≈ 10 ms. Where THP is off or unsupported, the advice is a no-op.
+// Large-buffer policy. Node backs every Float32Array with malloc/calloc. By default glibc maps a buffer
+// above its (dynamic, 128 KB–32 MB) mmap threshold anew and unmaps it on free, so the activations of every
+// step are page-faulted in again: ≈ 2.5 ms per 8 MB here, with TLB shootdowns on unmap, which cost an ACS
+// layer's forward+backward more than its arithmetic. So:
+//  - below 32 MB (glibc's largest threshold), buffers come from the heap, and a high trim threshold keeps
+//    freed ones resident for the next step's buffers of the same sizes, as PyTorch's CPU tensors get from
+//    glibc's dynamic threshold;
+//  - from 32 MB up, each buffer is its own mapping, returned whole on free; alloc.ts advises huge pages on
+//    it, which cuts the fault cost about fourfold (advice on heap memory would outlive free()).
+// See docs/decisions.md.
 #include <napi.h>
 
 #include <cstdint>
@@ -31,14 +38,16 @@ Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
 
 ACS_EXPORT("adviseHugePages", AdviseHugePages);
 
-#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
-// glibc raises its mmap threshold after each large free (up to 32 MB), after which 8-32 MB activations
-// come from the heap: huge-page advice there outlives free() and tripled a small CNN step's peak RSS. A
-// fixed threshold equal to alloc.ts's advice threshold (8 MB) keeps every advised buffer in its own
-// mapping, returned whole on free, while smaller buffers keep being reused from the heap.
-struct FixMmapThreshold {
-  FixMmapThreshold() { mallopt(M_MMAP_THRESHOLD, 8 << 20); }
-} fix_mmap_threshold;
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+constexpr int kMmapThreshold = 32 << 20;   // = alloc.ts HUGE_PAGE_MIN_BYTES
+constexpr int kTrimThreshold = 256 << 20;  // free memory kept at the heap's top before it is returned
+
+struct HeapPolicy {
+  HeapPolicy() {
+    mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
+    mallopt(M_TRIM_THRESHOLD, kTrimThreshold);
+  }
+} heap_policy;
 #endif
 
 }  // namespace
