@@ -5,6 +5,7 @@
 export * from './tensor/index.js';
 export * from './autograd/index.js';
 export { setNumThreads, getNumThreads } from './backend/threads.js';
+export { releaseFreeMemory } from './backend/alloc.js';
 export * as backend from './backend/index.js';
 export * from './util/errors.js';
 export * as F from './ops/index.js';

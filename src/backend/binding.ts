@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export interface NativeBinding {
   // --- memory (alloc.ts): transparent-huge-page advice for a large, untouched buffer
-  adviseHugePages(a: Float32Array): void;
+  releaseFreeMemory(): boolean;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   gemmKernel(): string;
