@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface NativeBinding {
-  // --- memory (alloc.ts): transparent-huge-page advice for a large, untouched buffer
+  // --- memory (native/src/memory.cc): malloc_trim, returning the free part of the heap to the system
   releaseFreeMemory(): boolean;
   setNumThreads(n: number): void;
   getNumThreads(): number;
