@@ -33,9 +33,7 @@ struct Geo {
   int64_t Kg() const { return Cg() * k * k; }
 };
 
-Geo parse_geo(const Napi::CallbackInfo& info, size_t i) {
-  std::vector<int64_t> v = ints(info, i);
-  if (v.size() != 23) throw Napi::TypeError::New(info.Env(), "acs: geometry must have 23 entries");
+Geo geo_from(const std::vector<int64_t>& v) {
   Geo g;
   g.N = v[0]; g.Cin = v[1]; g.D = v[2]; g.H = v[3]; g.W = v[4]; g.Cout = v[5];
   g.oD = v[6]; g.oH = v[7]; g.oW = v[8]; g.k = v[9];
@@ -50,6 +48,12 @@ Geo parse_geo(const Napi::CallbackInfo& info, size_t i) {
   g.c0 = v[21];
   g.c1 = v[22];
   return g;
+}
+
+Geo parse_geo(const Napi::CallbackInfo& info, size_t i) {
+  std::vector<int64_t> v = ints(info, i);
+  if (v.size() != 23) throw Napi::TypeError::New(info.Env(), "acs: geometry must have 23 entries");
+  return geo_from(v);
 }
 
 // Input coordinate for every (axis, tap, output index); -1 where the tap reads padding.
@@ -264,7 +268,7 @@ FastA& kept_a() {
 // The implicit-GEMM path (acs_fast.cc) applies when every axis has o = ceil(n / stride): stride-1
 // same-size parts, and strided ones with "same"-style padding (ResNet's 3×3 and 1×1 stride-2 convs, the 7×7
 // stem). *split says whether x must first be split into phase volumes (some stride > 1).
-bool fast_geometry(const Geo& g, AcsFastPart* f, bool* split) {
+bool fast_geometry(const Geo& g, AcsFastConv* f, bool* split) {
   const int64_t n[3] = {g.D, g.H, g.W}, o[3] = {g.oD, g.oH, g.oW};
   *split = false;
   for (int a = 0; a < 3; ++a) {
@@ -272,7 +276,8 @@ bool fast_geometry(const Geo& g, AcsFastPart* f, bool* split) {
     if (g.st[a] > 1) *split = true;
   }
   if (!acs_fast_usable()) return false;
-  *f = AcsFastPart{g.N, g.Cin, g.Cout, g.oD, g.oH, g.oW, g.groups, g.c0, g.c1, {}};
+  *f = AcsFastConv{g.N, g.Cin, g.Cout, g.oD, g.oH, g.oW, g.groups, {AcsFastPart{g.c0, g.c1, {}}}};
+  std::vector<AcsFastTap>& taps = f->parts[0].taps;
   // Input coordinate of output j along axis a for a tap: st·j + c, c = off[a] + t·step[a] (DESIGN §4).
   int64_t off[3], step[3];
   for (int a = 0; a < 3; ++a) {
@@ -302,7 +307,7 @@ bool fast_geometry(const Geo& g, AcsFastPart* f, bool* split) {
         q[a] = (c - ph) / g.st[a];
         phase = phase * g.st[a] + ph;
       }
-      f->taps.push_back({q[0], q[1], q[2], phase * g.N * g.Cin * S});
+      taps.push_back({q[0], q[1], q[2], phase * g.N * g.Cin * S});
     }
   }
   return true;
@@ -311,10 +316,12 @@ bool fast_geometry(const Geo& g, AcsFastPart* f, bool* split) {
 // Phase volumes of a strided geometry: xs[phase][n][c][j] = x[n, c, st·j + phase] per axis (zero past the end).
 int64_t phase_count(const Geo& g) { return g.st[0] * g.st[1] * g.st[2]; }
 
-// The phase volumes the part's taps read (a part's sampled axis reads one phase of it).
-std::vector<int64_t> used_phases(const Geo& g, const AcsFastPart& f) {
+// The phase volumes the parts' taps read (a part's sampled axis reads one phase of it).
+std::vector<int64_t> used_phases(const Geo& g, const AcsFastConv& f) {
   std::vector<char> used(phase_count(g), 0);
-  for (const AcsFastTap& t : f.taps) used[t.phase_off / (g.N * g.Cin * g.out_sp())] = 1;
+  for (const AcsFastPart& p : f.parts) {
+    for (const AcsFastTap& t : p.taps) used[t.phase_off / (g.N * g.Cin * g.out_sp())] = 1;
+  }
   std::vector<int64_t> out;
   for (int64_t ph = 0; ph < phase_count(g); ++ph) {
     if (used[ph]) out.push_back(ph);
@@ -516,7 +523,7 @@ void batched_backward_input(const Geo& g, const Tables& tb, const std::vector<Se
 
 // y[n, c0:c1] = part convolution of x with w[c0:c1] (overwrites the slice).
 void part_forward(const Geo& g, const float* x, const float* w, float* y) {
-  AcsFastPart f;
+  AcsFastConv f;
   const std::vector<Segment> seg = segments(g);
   if (seg.empty()) return;
   const Tables tb(g);
@@ -559,7 +566,7 @@ void part_forward(const Geo& g, const float* x, const float* w, float* y) {
 
 // dw[c0:c1] += Σ_n,t dy[n, c0:c1, t] · col[:, t]ᵀ, with per-thread partial sums reduced at the end.
 void part_backward_weight(const Geo& g, const float* x, const float* dy, float* dw) {
-  AcsFastPart f;
+  AcsFastConv f;
   const std::vector<Segment> seg = segments(g);
   if (seg.empty()) return;
   const Tables tb(g);
@@ -604,19 +611,19 @@ void part_backward_weight(const Geo& g, const float* x, const float* dy, float* 
 // dx += col2im(w[c0:c1]ᵀ · dy[n, c0:c1]). Threads own disjoint input-channel blocks, so the scatter
 // needs no atomics.
 void part_backward_input(const Geo& g, const float* dy, const float* w, float* dx) {
-  AcsFastPart f;
+  AcsFastConv f;
   const std::vector<Segment> seg = segments(g);
   if (seg.empty()) return;
   const Tables tb(g);
   bool split;
   if (fast_geometry(g, &f, &split) && !tiny_output(g)) {
-    if (!split) return acs_fast_backward_input(f, dy, w, dx);
+    if (!split) return acs_fast_backward_input(f, dy, w, dx, true);
     const int64_t vol = g.N * g.Cin * g.out_sp();
     const PhaseBuf buf(phase_count(g) * vol);
     float* dxs = buf.data();
     const std::vector<int64_t> phases = used_phases(g, f);
     for (const int64_t ph : phases) std::memset(dxs + ph * vol, 0, sizeof(float) * vol);
-    acs_fast_backward_input(f, dy, w, dxs);
+    acs_fast_backward_input(f, dy, w, dxs, true);
     return merge_phases(g, phases, dxs, dx);
   }
   if (batched_geometry(g, seg)) return batched_backward_input(g, tb, seg, dy, w, dx);
@@ -660,6 +667,100 @@ void part_backward_input(const Geo& g, const float* dy, const float* w, float* d
   });
 }
 
+// All parts of one ACS convolution as one AcsFastConv, when each of them takes the implicit-GEMM path
+// (`tiles`: the tiled forward / input-gradient kernel, which tiny outputs leave to the batched GEMM; else
+// the weight-gradient kernel, which batched geometries leave to it). Empty parts are dropped.
+bool fused_geometry(const std::vector<Geo>& parts, bool tiles, AcsFastConv* c, bool* split) {
+  c->parts.clear();
+  for (const Geo& g : parts) {
+    if (g.c1 <= g.c0) continue;
+    AcsFastConv one;
+    bool sp;
+    if (!fast_geometry(g, &one, &sp)) return false;
+    if (tiles ? tiny_output(g) : batched_geometry(g, segments(g))) return false;
+    if (c->parts.empty()) {
+      *c = one;
+      *split = sp;
+    } else {
+      c->parts.push_back(std::move(one.parts[0]));
+    }
+  }
+  return !c->parts.empty();
+}
+
+// y = every part's convolution: fused when all parts are fast, else part by part.
+void acs_forward(const std::vector<Geo>& parts, const float* x, const float* w, float* y) {
+  AcsFastConv c;
+  bool split;
+  if (!fused_geometry(parts, true, &c, &split)) {
+    for (const Geo& g : parts) part_forward(g, x, w, y);
+    return;
+  }
+  if (!split) return acs_fast_forward(c, x, w, y);
+  const Geo& g = parts[0];
+  const PhaseBuf xs(phase_count(g) * g.N * g.Cin * g.out_sp());
+  split_phases(g, used_phases(g, c), x, xs.data());
+  acs_fast_forward(c, xs.data(), w, y);
+}
+
+// dx += every part's input gradient, or dx = it (`overwrite`: dx's contents are ignored). Fused and
+// unstrided, dx is written once for all parts and never read.
+void acs_backward_input(const std::vector<Geo>& parts, const float* dy, const float* w, float* dx, bool overwrite) {
+  AcsFastConv c;
+  bool split = false;
+  const bool fused = fused_geometry(parts, true, &c, &split);
+  if (fused && !split) return acs_fast_backward_input(c, dy, w, dx, !overwrite);
+  const Geo& g = parts[0];
+  if (overwrite) {
+    parallel_for(g.N * g.Cin, [&](int64_t i0, int64_t i1, int) {
+      std::memset(dx + i0 * g.in_sp(), 0, sizeof(float) * (i1 - i0) * g.in_sp());
+    }, 4);
+  }
+  if (!fused) {
+    for (const Geo& p : parts) part_backward_input(p, dy, w, dx);
+    return;
+  }
+  const int64_t vol = g.N * g.Cin * g.out_sp();
+  const PhaseBuf buf(phase_count(g) * vol);
+  float* dxs = buf.data();
+  const std::vector<int64_t> phases = used_phases(g, c);
+  for (const int64_t ph : phases) std::memset(dxs + ph * vol, 0, sizeof(float) * vol);
+  acs_fast_backward_input(c, dy, w, dxs, true);
+  merge_phases(g, phases, dxs, dx);
+}
+
+// dw += every part's weight gradient.
+void acs_backward_weight(const std::vector<Geo>& parts, const float* x, const float* dy, float* dw) {
+  AcsFastConv c;
+  bool split;
+  if (!fused_geometry(parts, false, &c, &split)) {
+    for (const Geo& g : parts) part_backward_weight(g, x, dy, dw);
+    return;
+  }
+  if (!split) return acs_fast_backward_weight(c, x, dy, dw);
+  const Geo& g = parts[0];
+  const PhaseBuf xs(phase_count(g) * g.N * g.Cin * g.out_sp());
+  split_phases(g, used_phases(g, c), x, xs.data());
+  acs_fast_backward_weight(c, xs.data(), dy, dw);
+}
+
+// Several parts' geometries, back to back (23 entries each, as parse_geo reads them), sharing everything
+// but the plane and channel range.
+std::vector<Geo> parse_parts(const Napi::CallbackInfo& info, size_t i) {
+  const std::vector<int64_t> v = ints(info, i);
+  if (v.empty() || v.size() % 23) throw Napi::TypeError::New(info.Env(), "acs: part geometries must have 23 entries each");
+  std::vector<Geo> out;
+  for (size_t o = 0; o < v.size(); o += 23) out.push_back(geo_from(std::vector<int64_t>(v.begin() + o, v.begin() + o + 23)));
+  for (const Geo& g : out) {
+    const Geo& a = out[0];
+    bool same = g.N == a.N && g.Cin == a.Cin && g.D == a.D && g.H == a.H && g.W == a.W && g.Cout == a.Cout &&
+                g.oD == a.oD && g.oH == a.oH && g.oW == a.oW && g.k == a.k && g.groups == a.groups;
+    for (int ax = 0; ax < 3; ++ax) same = same && g.st[ax] == a.st[ax] && g.pd[ax] == a.pd[ax] && g.dl[ax] == a.dl[ax];
+    if (!same) throw Napi::TypeError::New(info.Env(), "acs: the parts of one convolution must share its geometry");
+  }
+  return out;
+}
+
 Napi::Value AcsPartForward(const Napi::CallbackInfo& info) {
   part_forward(parse_geo(info, 3), f32(info, 0), f32(info, 1), f32(info, 2));
   return info.Env().Undefined();
@@ -675,10 +776,31 @@ Napi::Value AcsPartBackwardInput(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value AcsForward(const Napi::CallbackInfo& info) {
+  acs_forward(parse_parts(info, 3), f32(info, 0), f32(info, 1), f32(info, 2));
+  return info.Env().Undefined();
+}
+
+Napi::Value AcsBackwardWeight(const Napi::CallbackInfo& info) {
+  acs_backward_weight(parse_parts(info, 3), f32(info, 0), f32(info, 1), f32(info, 2));
+  return info.Env().Undefined();
+}
+
+// acsBackwardInput(dy, w, dx, geos, overwrite)
+Napi::Value AcsBackwardInput(const Napi::CallbackInfo& info) {
+  acs_backward_input(parse_parts(info, 3), f32(info, 0), f32(info, 1), f32(info, 2), flag(info, 4));
+  return info.Env().Undefined();
+}
+
 }  // namespace
 }  // namespace acs
 
-// acsPartForward(x, w, y, geo), acsPartBackwardWeight(x, dy, dw, geo), acsPartBackwardInput(dy, w, dx, geo)
+// acsPartForward(x, w, y, geo), acsPartBackwardWeight(x, dy, dw, geo), acsPartBackwardInput(dy, w, dx, geo):
+// one part. acsForward / acsBackwardWeight / acsBackwardInput: the same with all parts' geometries
+// concatenated, run together where the fast path allows.
 ACS_EXPORT("acsPartForward", acs::AcsPartForward);
 ACS_EXPORT("acsPartBackwardWeight", acs::AcsPartBackwardWeight);
 ACS_EXPORT("acsPartBackwardInput", acs::AcsPartBackwardInput);
+ACS_EXPORT("acsForward", acs::AcsForward);
+ACS_EXPORT("acsBackwardWeight", acs::AcsBackwardWeight);
+ACS_EXPORT("acsBackwardInput", acs::AcsBackwardInput);

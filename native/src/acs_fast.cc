@@ -64,20 +64,23 @@ struct Delta {
   int64_t d, h, w;
 };
 
-std::vector<Delta> deltas(const AcsFastPart& p, int sign) {
+// Every part's taps, back to back (part i's tap t has mask index i·taps_per_part + t).
+std::vector<Delta> deltas(const AcsFastConv& c, int sign) {
   std::vector<Delta> out;
-  for (const AcsFastTap& t : p.taps) out.push_back({sign * t.d, sign * t.h, sign * t.w});
+  for (const AcsFastPart& p : c.parts) {
+    for (const AcsFastTap& t : p.taps) out.push_back({sign * t.d, sign * t.h, sign * t.w});
+  }
   return out;
 }
 
-int64_t flat(const AcsFastPart& p, const Delta& d) { return (d.d * p.H + d.h) * p.W + d.w; }
+int64_t flat(const AcsFastConv& p, const Delta& d) { return (d.d * p.H + d.h) * p.W + d.w; }
 
 // Lane coordinates of kTile positions from q0; lanes at or past S get a coordinate no mask accepts.
 struct alignas(64) Coords {
   int32_t d[kTile], h[kTile], w[kTile];
 };
 
-void coords(const AcsFastPart& p, int64_t q0, int64_t S, Coords& c) {
+void coords(const AcsFastConv& p, int64_t q0, int64_t S, Coords& c) {
   const int64_t HW = p.H * p.W;
   int64_t d = q0 / HW, h = (q0 % HW) / p.W, w = q0 % p.W;
   for (int l = 0; l < kTile; ++l) {
@@ -96,7 +99,7 @@ void coords(const AcsFastPart& p, int64_t q0, int64_t S, Coords& c) {
 }
 
 // masks[t·4 + v]: lanes of vector v whose position shifted by taps[t] lies inside the volume.
-ACS_FAST_TARGET void tap_masks(const AcsFastPart& p, const Coords& c, const std::vector<Delta>& taps, __mmask16* masks) {
+ACS_FAST_TARGET void tap_masks(const AcsFastConv& p, const Coords& c, const std::vector<Delta>& taps, __mmask16* masks) {
   const __m512i D = _mm512_set1_epi32(static_cast<int>(p.D)), H = _mm512_set1_epi32(static_cast<int>(p.H)),
                 W = _mm512_set1_epi32(static_cast<int>(p.W));
   for (int v = 0; v < 4; ++v) {
@@ -191,9 +194,10 @@ struct GroupSeg {
   int64_t gi, r0, r1;
 };
 
-std::vector<GroupSeg> group_segments(const AcsFastPart& p) {
+// The groups a part's channels fall in, with the part's channels in each.
+std::vector<GroupSeg> group_segments(const AcsFastConv& c, const AcsFastPart& p) {
   std::vector<GroupSeg> out;
-  const int64_t Mg = p.Cout / p.groups;
+  const int64_t Mg = c.Cout / c.groups;
   if (p.c1 <= p.c0) return out;
   for (int64_t gi = p.c0 / Mg; gi <= (p.c1 - 1) / Mg; ++gi) {
     out.push_back({gi, std::max(p.c0, gi * Mg), std::min(p.c1, (gi + 1) * Mg)});
@@ -203,7 +207,7 @@ std::vector<GroupSeg> group_segments(const AcsFastPart& p) {
 
 // Runs every block over every tile of every batch item: out[n, blk rows, tile] (=|+=) blocks' GEMMs
 // with B read from in[n] + tile start.
-void run_tiles(const AcsFastPart& p, const std::vector<Block>& blocks, const std::vector<Delta>& taps, const float* in,
+void run_tiles(const AcsFastConv& p, const std::vector<Block>& blocks, const std::vector<Delta>& taps, const float* in,
                int64_t in_ch, float* out, int64_t out_ch, bool accumulate) {
   const int64_t S = p.D * p.H * p.W, nT = (S + kTile - 1) / kTile;
   parallel_for(p.N * nT, [&](int64_t b, int64_t e, int) {
@@ -370,105 +374,134 @@ void acs_fast_gemm_parallel(const FastA& A, const float* b, int64_t ldb, int64_t
   });
 }
 
-void acs_fast_forward(const AcsFastPart& p, const float* x, const float* w, float* y) {
-  const int64_t S = p.D * p.H * p.W, kk = static_cast<int64_t>(p.taps.size()), Cg = p.Cin / p.groups, Kg = Cg * kk;
-  const std::vector<Delta> taps = deltas(p, 1);
+void acs_fast_forward(const AcsFastConv& c, const float* x, const float* w, float* y) {
+  const int64_t S = c.D * c.H * c.W, kk = c.taps_per_part(), Cg = c.Cin / c.groups, Kg = Cg * kk;
+  const std::vector<Delta> taps = deltas(c, 1);
   std::vector<Block> blocks;
-  for (const GroupSeg& gs : group_segments(p)) {
-    split_rows(gs.r0, gs.r1, [&](int64_t r0, int64_t r1) {
-      Block blk{r0, static_cast<int>(r1 - r0), {}, {}};
-      // K ordered (tap, ci): a tap's rows share masks and step by one channel.
-      blk.a.resize(static_cast<size_t>(Kg * blk.rows));
-      for (int64_t t = 0; t < kk; ++t) {
-        blk.segs.push_back({p.taps[t].phase_off + gs.gi * Cg * S + flat(p, taps[t]), S, static_cast<int32_t>(Cg),
-                            static_cast<int32_t>(t)});
-        for (int64_t ci = 0; ci < Cg; ++ci) {
-          for (int r = 0; r < blk.rows; ++r) blk.a[(t * Cg + ci) * blk.rows + r] = w[(r0 + r) * Kg + ci * kk + t];
-        }
-      }
-      blocks.push_back(std::move(blk));
-    });
-  }
-  run_tiles(p, blocks, taps, x, p.Cin, y, p.Cout, false);
-}
-
-void acs_fast_backward_input(const AcsFastPart& p, const float* dy, const float* w, float* dx) {
-  const int64_t S = p.D * p.H * p.W, kk = static_cast<int64_t>(p.taps.size()), Cg = p.Cin / p.groups, Kg = Cg * kk;
-  // dx[ci, q] += Σ w[co, ci, t] · dy[co, q − offset(t)]: the forward kernel with negated offsets, one
-  // block set per phase volume (a tap writes only its own phase).
-  const std::vector<Delta> taps = deltas(p, -1);
-  std::vector<int64_t> phases;
-  for (const AcsFastTap& t : p.taps) {
-    if (std::find(phases.begin(), phases.end(), t.phase_off) == phases.end()) phases.push_back(t.phase_off);
-  }
-  std::vector<Block> blocks;
-  for (const int64_t ph : phases) {
-    for (const GroupSeg& gs : group_segments(p)) {
-      const int64_t nco = gs.r1 - gs.r0;
-      split_rows(0, Cg, [&](int64_t i0, int64_t i1) {
-        Block blk{gs.gi * Cg + i0, static_cast<int>(i1 - i0), {}, {}, ph};
-        blk.a.reserve(static_cast<size_t>(kk * nco * blk.rows));
+  for (size_t pi = 0; pi < c.parts.size(); ++pi) {
+    const AcsFastPart& p = c.parts[pi];
+    for (const GroupSeg& gs : group_segments(c, p)) {
+      split_rows(gs.r0, gs.r1, [&](int64_t r0, int64_t r1) {
+        Block blk{r0, static_cast<int>(r1 - r0), {}, {}};
+        // K ordered (tap, ci): a tap's rows share masks and step by one channel.
+        blk.a.resize(static_cast<size_t>(Kg * blk.rows));
         for (int64_t t = 0; t < kk; ++t) {
-          if (p.taps[t].phase_off != ph) continue;
-          blk.segs.push_back({gs.r0 * S + flat(p, taps[t]), S, static_cast<int32_t>(nco), static_cast<int32_t>(t)});
-          for (int64_t co = 0; co < nco; ++co) {
-            for (int r = 0; r < blk.rows; ++r) blk.a.push_back(w[(gs.r0 + co) * Kg + (i0 + r) * kk + t]);
+          const int64_t mi = static_cast<int64_t>(pi) * kk + t;
+          blk.segs.push_back({p.taps[t].phase_off + gs.gi * Cg * S + flat(c, taps[mi]), S, static_cast<int32_t>(Cg),
+                              static_cast<int32_t>(mi)});
+          for (int64_t ci = 0; ci < Cg; ++ci) {
+            for (int r = 0; r < blk.rows; ++r) blk.a[(t * Cg + ci) * blk.rows + r] = w[(r0 + r) * Kg + ci * kk + t];
           }
         }
         blocks.push_back(std::move(blk));
       });
     }
   }
-  run_tiles(p, blocks, taps, dy, p.Cout, dx, p.Cin, true);
+  run_tiles(c, blocks, taps, x, c.Cin, y, c.Cout, false);
 }
 
-void acs_fast_backward_weight(const AcsFastPart& p, const float* x, const float* dy, float* dw) {
-  const int64_t S = p.D * p.H * p.W, kk = static_cast<int64_t>(p.taps.size()), Cg = p.Cin / p.groups, Kg = Cg * kk;
-  const std::vector<Delta> taps = deltas(p, 1);
-  const std::vector<GroupSeg> gsegs = group_segments(p);
-  if (gsegs.empty()) return;
-  const int64_t nC = (S + kChunk - 1) / kChunk, part_sz = (p.c1 - p.c0) * Kg;
+void acs_fast_backward_input(const AcsFastConv& c, const float* dy, const float* w, float* dx, bool accumulate) {
+  const int64_t S = c.D * c.H * c.W, kk = c.taps_per_part(), Cg = c.Cin / c.groups, Kg = Cg * kk;
+  // dx[ci, q] += Σ w[co, ci, t] · dy[co, q − offset(t)]: the forward kernel with negated offsets. A block
+  // of input channels gathers every part's taps, so each dx tile is written once for all parts; one block
+  // set per phase volume (a tap writes only its own phase).
+  const std::vector<Delta> taps = deltas(c, -1);
+  std::vector<int64_t> phases;
+  for (const AcsFastPart& p : c.parts) {
+    for (const AcsFastTap& t : p.taps) {
+      if (std::find(phases.begin(), phases.end(), t.phase_off) == phases.end()) phases.push_back(t.phase_off);
+    }
+  }
+  std::vector<std::vector<GroupSeg>> gsegs;
+  for (const AcsFastPart& p : c.parts) gsegs.push_back(group_segments(c, p));
+  std::vector<Block> blocks;
+  for (const int64_t ph : phases) {
+    for (int64_t gi = 0; gi < c.groups; ++gi) {
+      split_rows(0, Cg, [&](int64_t i0, int64_t i1) {
+        Block blk{gi * Cg + i0, static_cast<int>(i1 - i0), {}, {}, ph};
+        for (size_t pi = 0; pi < c.parts.size(); ++pi) {
+          const AcsFastPart& p = c.parts[pi];
+          for (const GroupSeg& gs : gsegs[pi]) {
+            if (gs.gi != gi) continue;
+            const int64_t nco = gs.r1 - gs.r0;
+            for (int64_t t = 0; t < kk; ++t) {
+              if (p.taps[t].phase_off != ph) continue;
+              const int64_t mi = static_cast<int64_t>(pi) * kk + t;
+              blk.segs.push_back({gs.r0 * S + flat(c, taps[mi]), S, static_cast<int32_t>(nco), static_cast<int32_t>(mi)});
+              for (int64_t co = 0; co < nco; ++co) {
+                for (int r = 0; r < blk.rows; ++r) blk.a.push_back(w[(gs.r0 + co) * Kg + (i0 + r) * kk + t]);
+              }
+            }
+          }
+        }
+        // Overwriting, a block no part reaches still writes its rows (zeros).
+        if (!blk.segs.empty() || !accumulate) blocks.push_back(std::move(blk));
+      });
+    }
+  }
+  run_tiles(c, blocks, taps, dy, c.Cout, dx, c.Cin, accumulate);
+}
+
+void acs_fast_backward_weight(const AcsFastConv& c, const float* x, const float* dy, float* dw) {
+  const int64_t S = c.D * c.H * c.W, kk = c.taps_per_part(), Cg = c.Cin / c.groups, Kg = Cg * kk;
+  const std::vector<Delta> taps = deltas(c, 1);
+  const int64_t ntaps = static_cast<int64_t>(taps.size());
+  std::vector<std::vector<GroupSeg>> gsegs;
+  int64_t lo = c.Cout, hi = 0;
+  for (const AcsFastPart& p : c.parts) {
+    gsegs.push_back(group_segments(c, p));
+    if (p.c1 > p.c0) {
+      lo = std::min(lo, p.c0);
+      hi = std::max(hi, p.c1);
+    }
+  }
+  if (hi <= lo) return;
+  const int64_t nC = (S + kChunk - 1) / kChunk, part_sz = (hi - lo) * Kg;
   const int nth = num_threads();
   std::vector<std::vector<float>> partial(nth);
   std::vector<char> used(nth, 0);
-  parallel_for(p.N * nC, [&](int64_t b, int64_t e, int tid) {
+  parallel_for(c.N * nC, [&](int64_t b, int64_t e, int tid) {
     std::vector<float>& acc = partial[tid];
     acc.assign(part_sz, 0.f);
     used[tid] = 1;
     constexpr int kSteps = kChunk / 16;
-    // mk[t][step]: tap masks per vector of the chunk; rm: positions < S.
-    std::vector<__mmask16> mk(kk * kSteps), tile(kk * 4);
+    // mk[t][step]: tap masks per vector of the chunk (every part's taps); rm: positions < S.
+    std::vector<__mmask16> mk(ntaps * kSteps), tile(ntaps * 4);
     __mmask16 rm[kSteps];
-    Coords c;
+    Coords crd;
     for (int64_t task = b; task < e; ++task) {
       const int64_t n = task / nC, q0 = (task % nC) * kChunk;
       const int steps = static_cast<int>((std::min(S, q0 + kChunk) - q0 + 15) / 16);
       for (int s0 = 0; s0 < steps; s0 += 4) {
-        coords(p, q0 + 16 * s0, S, c);
-        tap_masks(p, c, taps, tile.data());
-        for (int64_t t = 0; t < kk; ++t) {
+        coords(c, q0 + 16 * s0, S, crd);
+        tap_masks(c, crd, taps, tile.data());
+        for (int64_t t = 0; t < ntaps; ++t) {
           for (int v = 0; v < 4 && s0 + v < kSteps; ++v) mk[t * kSteps + s0 + v] = tile[t * 4 + v];
         }
       }
       range_masks(q0, S, rm, steps);
-      for (const GroupSeg& gs : gsegs) {
-        const float* xg = x + (n * p.Cin + gs.gi * Cg) * S + q0;
-        for (int64_t t = 0; t < kk; ++t) {
-          const float* xt = xg + p.taps[t].phase_off + flat(p, taps[t]);
-          for (int64_t co = gs.r0; co < gs.r1; co += 4) {
-            const int mr = static_cast<int>(std::min<int64_t>(4, gs.r1 - co));
-            const float* dyr = dy + (n * p.Cout + co) * S + q0;
-            for (int64_t ci = 0; ci < Cg; ci += 6) {
-              const int nb = static_cast<int>(std::min<int64_t>(6, Cg - ci));
-              micro_dw_for(mr, nb)(steps, dyr, S, xt + ci * S, S, mk.data() + t * kSteps, rm,
-                                   acc.data() + (co - p.c0) * Kg + ci * kk + t, Kg, kk);
+      for (size_t pi = 0; pi < c.parts.size(); ++pi) {
+        const AcsFastPart& p = c.parts[pi];
+        for (const GroupSeg& gs : gsegs[pi]) {
+          const float* xg = x + (n * c.Cin + gs.gi * Cg) * S + q0;
+          for (int64_t t = 0; t < kk; ++t) {
+            const int64_t mi = static_cast<int64_t>(pi) * kk + t;
+            const float* xt = xg + p.taps[t].phase_off + flat(c, taps[mi]);
+            for (int64_t co = gs.r0; co < gs.r1; co += 4) {
+              const int mr = static_cast<int>(std::min<int64_t>(4, gs.r1 - co));
+              const float* dyr = dy + (n * c.Cout + co) * S + q0;
+              for (int64_t ci = 0; ci < Cg; ci += 6) {
+                const int nb = static_cast<int>(std::min<int64_t>(6, Cg - ci));
+                micro_dw_for(mr, nb)(steps, dyr, S, xt + ci * S, S, mk.data() + mi * kSteps, rm,
+                                     acc.data() + (co - lo) * Kg + ci * kk + t, Kg, kk);
+              }
             }
           }
         }
       }
     }
   });
-  float* out = dw + p.c0 * Kg;
+  float* out = dw + lo * Kg;
   for (int t = 0; t < nth; ++t) {
     if (!used[t]) continue;
     const float* q = partial[t].data();
@@ -482,9 +515,9 @@ void acs_fast_gemm(const FastA&, const float*, int64_t, int64_t, float*, int64_t
 void acs_fast_gather2(float*, const float*, int64_t) {}
 void acs_fast_scatter_add2(float*, const float*, int64_t) {}
 void acs_fast_gemm_parallel(const FastA&, const float*, int64_t, int64_t, float*, int64_t, bool) {}
-void acs_fast_forward(const AcsFastPart&, const float*, const float*, float*) {}
-void acs_fast_backward_input(const AcsFastPart&, const float*, const float*, float*) {}
-void acs_fast_backward_weight(const AcsFastPart&, const float*, const float*, float*) {}
+void acs_fast_forward(const AcsFastConv&, const float*, const float*, float*) {}
+void acs_fast_backward_input(const AcsFastConv&, const float*, const float*, float*, bool) {}
+void acs_fast_backward_weight(const AcsFastConv&, const float*, const float*, float*) {}
 #endif
 
 namespace {

@@ -17,13 +17,21 @@ struct AcsFastTap {
   int64_t phase_off;  // element offset of the tap's phase volume (0 without a split)
 };
 
-// One convolution whose kernel taps all read the input at constant offsets: an ACS part (k² taps in its
-// plane) or a whole Conv3d (kD·kH·kW taps). The weight is [Cout, Cin/groups, taps] with taps in the
-// order given here, so the kernels need not know which plane or how many axes the taps span.
+// Output channels [c0, c1) of a convolution and the taps they convolve with, in the weight's order: an
+// ACS part (k² taps in its plane) or a whole Conv3d (kD·kH·kW taps).
 struct AcsFastPart {
+  int64_t c0, c1;
+  std::vector<AcsFastTap> taps;
+};
+
+// One convolution made of parts over disjoint output channels, every tap of which reads the input at a
+// constant offset. The weight is [Cout, Cin/groups, taps] with the same tap count in every part, so the
+// kernels need not know which plane a part convolves or how many axes its taps span. The three parts of
+// an ACS convolution run as one: one pass over the tiles, their input gradients summed in registers.
+struct AcsFastConv {
   int64_t N, Cin, Cout, D, H, W, groups;  // D, H, W: the output (= phase volume) size
-  int64_t c0, c1;                            // the part's output channels
-  std::vector<AcsFastTap> taps;              // in the weight's order (an ACS part: index kp·k + kq)
+  std::vector<AcsFastPart> parts;
+  int64_t taps_per_part() const { return parts.empty() ? 0 : static_cast<int64_t>(parts[0].taps.size()); }
 };
 
 // Whether the CPU runs the fast path and it is enabled (acsSetFastPath, for tests and comparisons).
@@ -31,12 +39,13 @@ bool acs_fast_usable();
 // Whether the fast paths are enabled at all (the batched small-output path runs on any CPU, with sgemm
 // where AVX-512 is missing); false routes everything through the plain im2col path.
 bool acs_fast_enabled();
-// y[n, c0:c1] = the part's convolution (overwrites).
-void acs_fast_forward(const AcsFastPart& p, const float* x, const float* w, float* y);
-// dx += the part's input gradient (dx laid out as the phase volumes, like x).
-void acs_fast_backward_input(const AcsFastPart& p, const float* dy, const float* w, float* dx);
-// dw[c0:c1] += the part's weight gradient.
-void acs_fast_backward_weight(const AcsFastPart& p, const float* x, const float* dy, float* dw);
+// y[n, c0:c1] = each part's convolution (overwrites those channels).
+void acs_fast_forward(const AcsFastConv& c, const float* x, const float* w, float* y);
+// dx += the parts' input gradients (dx laid out as the phase volumes, like x); with accumulate false,
+// dx = them (every element written once; only for a convolution whose taps all read one phase volume).
+void acs_fast_backward_input(const AcsFastConv& c, const float* dy, const float* w, float* dx, bool accumulate);
+// dw[c0:c1] += each part's weight gradient.
+void acs_fast_backward_weight(const AcsFastConv& c, const float* x, const float* dy, float* dw);
 
 // A matrix A[M, K] (element (m, k) at a[m·lda + k·ska]) packed into the register blocks of the fast
 // microkernels, for GEMMs whose B is an already gathered column buffer (strided or batched geometries).

@@ -54,17 +54,18 @@ struct Geom {
 // offset, so taps feed the register-tiled microkernel straight from x with no column buffer. Pointwise
 // convolutions are a plain GEMM already, and groups of a few channels (depthwise) would leave most of
 // the microkernel's rows empty, so both stay on im2col + sgemm.
-bool fast_part(const Geom& g, AcsFastPart* f) {
+bool fast_conv(const Geom& g, AcsFastConv* f) {
   if (!acs_fast_usable() || g.pointwise() || g.coutg < 8) return false;
   for (int a = 0; a < 3; ++a) {
     if (g.s[a] != 1 || g.out[a] != g.in[a]) return false;
   }
-  *f = AcsFastPart{g.n, g.cin, g.cout, g.out[0], g.out[1], g.out[2], g.groups, 0, g.cout, {}};
+  AcsFastPart part{0, g.cout, {}};
   for (int64_t kd = 0; kd < g.k[0]; ++kd)
     for (int64_t kh = 0; kh < g.k[1]; ++kh)
       for (int64_t kw = 0; kw < g.k[2]; ++kw) {
-        f->taps.push_back({kd * g.d[0] - g.p[0], kh * g.d[1] - g.p[1], kw * g.d[2] - g.p[2], 0});
+        part.taps.push_back({kd * g.d[0] - g.p[0], kh * g.d[1] - g.p[1], kw * g.d[2] - g.p[2], 0});
       }
+  *f = AcsFastConv{g.n, g.cin, g.cout, g.out[0], g.out[1], g.out[2], g.groups, {std::move(part)}};
   return true;
 }
 
@@ -189,8 +190,8 @@ void add_bias(const Geom& g, const float* b, float* out) {
 
 // out[N, Cout, oD, oH, oW] = conv(x, w) + b.
 void conv_forward(const Geom& g, const float* x, const float* w, const float* b, float* out) {
-  AcsFastPart f;
-  if (fast_part(g, &f)) {
+  AcsFastConv f;
+  if (fast_conv(g, &f)) {
     acs_fast_forward(f, x, w, out);
     return add_bias(g, b, out);
   }
@@ -220,11 +221,11 @@ void conv_forward(const Geom& g, const float* x, const float* w, const float* b,
 // overlap in dx, so rows are split into chunks along the outer spatial axis that are at least one
 // receptive field apart; even chunks run in parallel, then odd ones.
 void conv_backward_input(const Geom& g, const float* dout, const float* w, float* dx) {
+  AcsFastConv f;
+  if (fast_conv(g, &f)) return acs_fast_backward_input(f, dout, w, dx, false);
   parallel_for(g.n * g.cin, [&](int64_t i0, int64_t i1, int) {
     std::memset(dx + i0 * g.in_sp, 0, sizeof(float) * (i1 - i0) * g.in_sp);
   }, 4);
-  AcsFastPart f;
-  if (fast_part(g, &f)) return acs_fast_backward_input(f, dout, w, dx);
   const bool pw = g.pointwise();
   const int64_t tr = g.tile_rows();
   const int axis = g.out[0] >= 2 ? 0 : 1;  // outer axis: D, or H when there is one output plane
@@ -269,8 +270,8 @@ void conv_backward_input(const Geom& g, const float* dout, const float* w, float
 // dw[Cout, Cin/groups, kD, kH, kW] = conv's weight gradient (overwritten). Per-thread partial sums
 // over (image, group, tile) work items, reduced at the end.
 void conv_backward_weight(const Geom& g, const float* x, const float* dout, float* dw) {
-  AcsFastPart f;
-  if (fast_part(g, &f)) {
+  AcsFastConv f;
+  if (fast_conv(g, &f)) {
     std::memset(dw, 0, sizeof(float) * g.cout * g.cgk);
     return acs_fast_backward_weight(f, x, dout, dw);
   }

@@ -92,6 +92,75 @@ export function acsPartBackwardInput(dy: Float32Array, w: Float32Array, dx: Floa
   native.acsPartBackwardInput(dy, w, dx, geo);
 }
 
+/** One part of a convolution: output channels [c0, c1) convolving in the plane that leaves out `plane`. */
+export interface AcsPartSpec {
+  plane: AcsPlane;
+  c0: number;
+  c1: number;
+}
+
+function packParts(g: AcsGeometry, parts: readonly AcsPartSpec[], fn: string, sampling: AcsSampling): number[] {
+  const live = parts.filter((p) => p.c1 !== p.c0);
+  if (!live.length) return [];
+  return live.flatMap((p) => pack(g, p.plane, p.c0, p.c1, fn, sampling));
+}
+
+/**
+ * The parts of one convolution together: y[:, c0:c1] = each part's convolution. Where every part takes the
+ * implicit-GEMM path they run as one kernel (one pass over the output tiles); otherwise part by part.
+ */
+export function acsForward(x: Float32Array, w: Float32Array, y: Float32Array, g: AcsGeometry, parts: readonly AcsPartSpec[], sampling: AcsSampling = 'acs'): void {
+  const fn = 'acsForward';
+  const geos = packParts(g, parts, fn, sampling);
+  check(x, xSize(g), fn, 'x');
+  check(w, wSize(g), fn, 'weight');
+  check(y, ySize(g), fn, 'y');
+  if (geos.length) native.acsForward(x, w, y, geos);
+}
+
+/** dw += every part's weight gradient. */
+export function acsBackwardWeight(x: Float32Array, dy: Float32Array, dw: Float32Array, g: AcsGeometry, parts: readonly AcsPartSpec[], sampling: AcsSampling = 'acs'): void {
+  const fn = 'acsBackwardWeight';
+  const geos = packParts(g, parts, fn, sampling);
+  check(x, xSize(g), fn, 'x');
+  check(dy, ySize(g), fn, 'dy');
+  check(dw, wSize(g), fn, 'dw');
+  if (geos.length) native.acsBackwardWeight(x, dy, dw, geos);
+}
+
+/**
+ * dx += every part's input gradient ('add'), or dx = it ('overwrite': dx's prior contents are ignored, so it
+ * may be uninitialised). Fused and unstrided, dx is written once for all parts and never read.
+ */
+export function acsBackwardInput(
+  dy: Float32Array,
+  w: Float32Array,
+  dx: Float32Array,
+  g: AcsGeometry,
+  parts: readonly AcsPartSpec[],
+  sampling: AcsSampling = 'acs',
+  mode: 'add' | 'overwrite' = 'add',
+): void {
+  const fn = 'acsBackwardInput';
+  const geos = packParts(g, parts, fn, sampling);
+  check(dy, ySize(g), fn, 'dy');
+  check(w, wSize(g), fn, 'weight');
+  check(dx, xSize(g), fn, 'dx');
+  if (geos.length) native.acsBackwardInput(dy, w, dx, geos, mode === 'overwrite');
+  else if (mode === 'overwrite') dx.fill(0);
+}
+
+/** Whether the parts' channel ranges tile [0, cout) exactly (so together they write every output channel). */
+export function partsCover(parts: readonly AcsPartSpec[], cout: number): boolean {
+  const live = parts.filter((p) => p.c1 > p.c0).sort((a, b) => a.c0 - b.c0);
+  let next = 0;
+  for (const p of live) {
+    if (p.c0 !== next) return false;
+    next = p.c1;
+  }
+  return next === cout;
+}
+
 /**
  * Enables or disables the implicit-GEMM path for stride-1 same-size geometries (native/src/acs_fast.cc);
  * returns whether it is now in use (false on CPUs without AVX-512). For tests and comparisons: both paths

@@ -54,6 +54,10 @@ export interface NativeBinding {
   acsPartForward(x: Float32Array, w: Float32Array, y: Float32Array, geo: number[]): void;
   acsPartBackwardWeight(x: Float32Array, dy: Float32Array, dw: Float32Array, geo: number[]): void;
   acsPartBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geo: number[]): void;
+  // The same for several parts at once: their geometries back to back (fused where the fast path allows).
+  acsForward(x: Float32Array, w: Float32Array, y: Float32Array, geos: number[]): void;
+  acsBackwardWeight(x: Float32Array, dy: Float32Array, dw: Float32Array, geos: number[]): void;
+  acsBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geos: number[], overwrite: boolean): void;
   acsSetFastPath(enabled: boolean): boolean;
   // GEMM family (native/src/gemm_napi.cc): force a kernel variant; false when unavailable.
   gemmSetKernel(name: string): boolean;

@@ -1,4 +1,4 @@
-import { allocF32 } from './alloc.js';
+import { allocF32, allocF32Uninit } from './alloc.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { native } from './binding.js';
 
@@ -62,7 +62,7 @@ export function convForward(g: ConvGeometry, x: Float32Array, w: Float32Array, b
   checkLen(x, g.n * g.cin * prod(g.inSize), 'convForward', 'input');
   checkLen(w, weightSize(g), 'convForward', 'weight');
   if (b) checkLen(b, g.cout, 'convForward', 'bias');
-  const out = allocF32(g.n * g.cout * prod(g.outSize));
+  const out = allocF32Uninit(g.n * g.cout * prod(g.outSize)); // every element written
   native.convForward(geom, x, w, b, out);
   return out;
 }
@@ -81,7 +81,7 @@ export function convBackwardInput(
   checkLen(dout, g.n * g.cout * prod(g.outSize), 'convBackwardInput', 'output gradient');
   checkLen(w, weightSize(g), 'convBackwardInput', 'weight');
   if (b) checkLen(b, g.cin, 'convBackwardInput', 'bias');
-  const dx = allocF32(g.n * g.cin * prod(g.inSize));
+  const dx = allocF32Uninit(g.n * g.cin * prod(g.inSize)); // cleared natively, in parallel
   native.convBackwardInput(geom, dout, w, dx, b);
   return dx;
 }
@@ -91,7 +91,7 @@ export function convBackwardWeight(g: ConvGeometry, x: Float32Array, dout: Float
   const geom = checkGeom(g, 'convBackwardWeight');
   checkLen(x, g.n * g.cin * prod(g.inSize), 'convBackwardWeight', 'input');
   checkLen(dout, g.n * g.cout * prod(g.outSize), 'convBackwardWeight', 'output gradient');
-  const dw = allocF32(weightSize(g));
+  const dw = allocF32Uninit(weightSize(g)); // every element written
   native.convBackwardWeight(geom, x, dout, dw);
   return dw;
 }

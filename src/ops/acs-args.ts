@@ -1,5 +1,5 @@
 /** Argument checking and geometry for the ACS operators (DESIGN §4). */
-import type { AcsGeometry, AcsPlane } from '../backend/acs.js';
+import type { AcsGeometry, AcsPartSpec } from '../backend/acs.js';
 import { assertFloat, type Tensor } from '../tensor/tensor.js';
 import { ShapeError, UnsupportedError, ValueError } from '../util/errors.js';
 import { shapeStr, tuple } from '../util/shape.js';
@@ -23,11 +23,7 @@ export interface AcsConvOptions extends AcsCommonOptions {
 }
 
 /** A part of an ACS convolution: output channels [c0, c1) convolving in one plane. */
-export interface AcsPart {
-  plane: AcsPlane;
-  c0: number;
-  c1: number;
-}
+export type AcsPart = AcsPartSpec;
 
 /** The reference's default split: q = floor(C/3), r = C mod 3 → [q + (r ≥ 1), q + (r ≥ 2), q]. */
 export function defaultAcsSplit(channels: number): [number, number, number] {

@@ -4,15 +4,16 @@
  * Each part runs natively as a batch of 2D convolutions over strided views of the input, written into
  * its slice of the output; gradients reuse the same kernels.
  */
-import { allocF32 } from '../backend/alloc.js';
+import { allocF32, allocF32Uninit } from '../backend/alloc.js';
 import { addChannelInPlace } from '../backend/elementwise.js';
 import { convBackwardBias } from '../backend/conv.js';
 import {
   type AcsGeometry,
   type AcsSampling,
-  acsPartBackwardInput,
-  acsPartBackwardWeight,
-  acsPartForward,
+  acsBackwardInput,
+  acsBackwardWeight,
+  acsForward,
+  partsCover,
 } from '../backend/acs.js';
 import { needsGrad, record } from '../autograd/record.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -38,20 +39,20 @@ const xLen = (g: AcsGeometry): number => g.N * g.Cin * g.D * g.H * g.W;
 const yLen = (g: AcsGeometry): number => g.N * g.Cout * g.oD * g.oH * g.oW;
 
 function forwardParts(x: Float32Array, w: Float32Array, g: AcsGeometry, parts: readonly AcsPart[], sampling: AcsSampling = 'acs'): Float32Array {
-  const y = allocF32(yLen(g));
-  for (const p of parts) if (p.c1 > p.c0) acsPartForward(x, w, y, g, p.plane, p.c0, p.c1, sampling);
+  const y = partsCover(parts, g.Cout) ? allocF32Uninit(yLen(g)) : allocF32(yLen(g));
+  acsForward(x, w, y, g, parts, sampling);
   return y;
 }
 
 function inputGradParts(dy: Float32Array, w: Float32Array, g: AcsGeometry, parts: readonly AcsPart[], sampling: AcsSampling = 'acs'): Float32Array {
-  const dx = allocF32(xLen(g));
-  for (const p of parts) if (p.c1 > p.c0) acsPartBackwardInput(dy, w, dx, g, p.plane, p.c0, p.c1, sampling);
+  const dx = allocF32Uninit(xLen(g));
+  acsBackwardInput(dy, w, dx, g, parts, sampling, 'overwrite');
   return dx;
 }
 
 function weightGradParts(x: Float32Array, dy: Float32Array, wLen: number, g: AcsGeometry, parts: readonly AcsPart[], sampling: AcsSampling = 'acs'): Float32Array {
   const dw = allocF32(wLen);
-  for (const p of parts) if (p.c1 > p.c0) acsPartBackwardWeight(x, dy, dw, g, p.plane, p.c0, p.c1, sampling);
+  acsBackwardWeight(x, dy, dw, g, parts, sampling);
   return dw;
 }
 
@@ -225,8 +226,8 @@ export function softAcsConv(x: Tensor, weight: Tensor, softWeights: Tensor | nul
           for (let i = base; i < base + S; i++) gyv[i] = gd[i] * sv;
         }
       }
-      if (gx) acsPartBackwardInput(gyv, wd!, gx, g, p.plane, p.c0, p.c1);
-      if (gw) acsPartBackwardWeight(xd!, gyv, gw, g, p.plane, p.c0, p.c1);
+      if (gx) acsBackwardInput(gyv, wd!, gx, g, [p]);
+      if (gw) acsBackwardWeight(xd!, gyv, gw, g, [p]);
     });
     const out: (Tensor | null)[] = [
       gx ? new Tensor(gx, x.shape, 'float32') : null,

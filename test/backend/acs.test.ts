@@ -77,7 +77,13 @@ interface Result {
   dw: Float32Array;
 }
 
-function run(c: Case, fast: boolean, threads: number): Result {
+/**
+ * 'part': one part per call; 'fused': all parts in one call (one kernel where the fast path allows); 'overwrite':
+ * fused, with the input gradient written into a NaN-filled dx instead of added.
+ */
+type Api = 'part' | 'fused' | 'overwrite';
+
+function run(c: Case, fast: boolean, threads: number, api: Api = 'part'): Result {
   const prevFast = backend.setAcsFastPath(fast);
   const prevThreads = getNumThreads();
   setNumThreads(threads);
@@ -94,9 +100,20 @@ function run(c: Case, fast: boolean, threads: number): Result {
     const dy = rand(c.N * c.Cout * oD * oH * oW, 3);
     const y = new Float32Array(dy.length).fill(Number.NaN);
     // dx and dw accumulate: start them non-zero to check the += contract.
-    const dx = rand(x.length, 4);
+    const dx = api === 'overwrite' ? new Float32Array(x.length).fill(Number.NaN) : rand(x.length, 4);
     const dw = rand(w.length, 5);
     let c0 = 0;
+    if (api !== 'part') {
+      const parts = c.split.map((m, plane) => {
+        const p = { plane: plane as backend.AcsPlane, c0, c1: c0 + m };
+        c0 += m;
+        return p;
+      });
+      backend.acsForward(x, w, y, g, parts, c.sampling);
+      backend.acsBackwardInput(dy, w, dx, g, parts, c.sampling, api === 'overwrite' ? 'overwrite' : 'add');
+      backend.acsBackwardWeight(x, dy, dw, g, parts, c.sampling);
+      return { y, dx, dw };
+    }
     c.split.forEach((m, plane) => {
       const p = plane as backend.AcsPlane;
       if (m > 0) {
@@ -135,6 +152,23 @@ describe('ACS kernels: the fast paths equal the plain im2col path', () => {
         assertClose(one.dx, fast.dx, { atol: 1e-5, msg: 'input gradient, 1 vs 2 threads' });
       }
       assertClose(one.dw, fast.dw, { atol: 1e-4, msg: 'weight gradient, 1 vs 2 threads' });
+    });
+  }
+});
+
+describe('ACS kernels: all parts in one call equal the parts one by one', () => {
+  for (const c of [...CASES, ...STRIDED]) {
+    it(c.name, () => {
+      for (const fast of [true, false]) {
+        const ref = run(c, fast, 2, 'part');
+        const fused = run(c, fast, 2, 'fused');
+        assertClose(fused.y, ref.y, { atol: 1e-4, msg: `forward (fast ${fast})` });
+        assertClose(fused.dx, ref.dx, { atol: 1e-4, msg: `input gradient (fast ${fast})` });
+        assertClose(fused.dw, ref.dw, { atol: 1e-4, rtol: 1e-4, msg: `weight gradient (fast ${fast})` });
+        const over = run(c, fast, 2, 'overwrite');
+        const initial = rand(over.dx.length, 4);
+        assertClose(over.dx, ref.dx.map((v, i) => v - initial[i]), { atol: 1e-4, msg: `overwritten input gradient (fast ${fast})` });
+      }
     });
   }
 });
