@@ -243,22 +243,22 @@ template <int MR, int NB>
 ACS_FAST_TARGET void micro_dw(int steps, const float* dy, int64_t ldy, const float* xb, int64_t ldx,
                               const __mmask16* mk, const __mmask16* rm, float* out, int64_t ldo, int64_t cs) {
   __m512 acc[MR][NB];
-#pragma GCC unroll 4
+#pragma GCC unroll 6
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 6
     for (int j = 0; j < NB; ++j) acc[r][j] = _mm512_setzero_ps();
   for (int s = 0; s < steps; ++s) {
     __m512 dv[MR];
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (int r = 0; r < MR; ++r) dv[r] = _mm512_maskz_loadu_ps(rm[s], dy + r * ldy + 16 * s);
 #pragma GCC unroll 6
     for (int j = 0; j < NB; ++j) {
       const __m512 xv = _mm512_maskz_loadu_ps(mk[s], xb + j * ldx + 16 * s);
-#pragma GCC unroll 4
+#pragma GCC unroll 6
       for (int r = 0; r < MR; ++r) acc[r][j] = _mm512_fmadd_ps(dv[r], xv, acc[r][j]);
     }
   }
-#pragma GCC unroll 4
+#pragma GCC unroll 6
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 6
     for (int j = 0; j < NB; ++j) out[r * ldo + j * cs] += _mm512_reduce_add_ps(acc[r][j]);
@@ -274,12 +274,19 @@ MicroDwFn dw_for_nb(int nb) {
   return t[nb - 1];
 }
 
+// Rows of dy (output channels) 1–6 per register block; 24 accumulators at most, so 5 and 6 rows take
+// 4 input channels at a time, fewer rows take 6.
+constexpr int kDwMaxRows = 6;
+int dw_cols(int mr) { return mr <= 4 ? 6 : 4; }
+
 MicroDwFn micro_dw_for(int mr, int nb) {
   switch (mr) {
     case 1: return dw_for_nb<1>(nb);
     case 2: return dw_for_nb<2>(nb);
     case 3: return dw_for_nb<3>(nb);
-    default: return dw_for_nb<4>(nb);
+    case 4: return dw_for_nb<4>(nb);
+    case 5: return nb <= 4 ? dw_for_nb<5>(nb) : nullptr;
+    default: return nb <= 4 ? dw_for_nb<6>(nb) : nullptr;
   }
 }
 
@@ -487,11 +494,14 @@ void acs_fast_backward_weight(const AcsFastConv& c, const float* x, const float*
           for (int64_t t = 0; t < kk; ++t) {
             const int64_t mi = static_cast<int64_t>(pi) * kk + t;
             const float* xt = xg + p.taps[t].phase_off + flat(c, taps[mi]);
-            for (int64_t co = gs.r0; co < gs.r1; co += 4) {
-              const int mr = static_cast<int>(std::min<int64_t>(4, gs.r1 - co));
+            // Near-equal row blocks of at most 6 (a part of 11 channels: 6 + 5, not 4 + 4 + 3).
+            const int64_t m = gs.r1 - gs.r0, nblk = (m + kDwMaxRows - 1) / kDwMaxRows;
+            for (int64_t bi = 0; bi < nblk; ++bi) {
+              const int64_t co = gs.r0 + m * bi / nblk;
+              const int mr = static_cast<int>(gs.r0 + m * (bi + 1) / nblk - co), cols = dw_cols(mr);
               const float* dyr = dy + (n * c.Cout + co) * S + q0;
-              for (int64_t ci = 0; ci < Cg; ci += 6) {
-                const int nb = static_cast<int>(std::min<int64_t>(6, Cg - ci));
+              for (int64_t ci = 0; ci < Cg; ci += cols) {
+                const int nb = static_cast<int>(std::min<int64_t>(cols, Cg - ci));
                 micro_dw_for(mr, nb)(steps, dyr, S, xt + ci * S, S, mk.data() + mi * kSteps, rm,
                                      acc.data() + (co - lo) * Kg + ci * kk + t, Kg, kk);
               }
