@@ -1,4 +1,5 @@
-import { allocF32 } from '../backend/alloc.js';
+import { allocF32, allocF32Uninit } from '../backend/alloc.js';
+import { channelSum, softmaxMiddle } from '../backend/elementwise.js';
 import { record, needsGrad } from '../autograd/record.js';
 import { assertFloat, type DType, Tensor } from '../tensor/tensor.js';
 import { DTypeError, ShapeError, ValueError } from '../util/errors.js';
@@ -312,22 +313,18 @@ export function softDiceLoss(logits: Tensor, target: Tensor<'int32'>, opts: Soft
   if (n * s === 0) throw new ShapeError(`${op}: input has no positions (shape ${shapeStr(logits.shape)})`);
   const x = logits.data;
   const t = target.data;
-  const p = allocF32(x.length);
-  const lp = new Float64Array(c);
+  // p = softmax over the classes (native, threaded); Σ p per class; Σ p and counts where the label is k.
+  const p = allocF32Uninit(x.length);
+  softmaxMiddle(false, x, p, n, c, s);
+  const psum = channelSum(p, null, n, c, s);
   const inter = new Float64Array(c);
-  const psum = new Float64Array(c);
   const tsum = new Float64Array(c);
   for (let b = 0; b < n; b++) {
+    const pb = b * c * s;
+    const tb = b * s;
     for (let j = 0; j < s; j++) {
-      const base = b * c * s + j;
-      logSoftmaxAt(x, base, c, s, lp);
-      const ti = t[b * s + j];
-      for (let k = 0; k < c; k++) {
-        const pk = Math.exp(lp[k]);
-        p[base + k * s] = pk;
-        psum[k] += pk;
-      }
-      inter[ti] += p[base + ti * s];
+      const ti = t[tb + j];
+      inter[ti] += p[pb + ti * s + j];
       tsum[ti] += 1;
     }
   }
@@ -345,9 +342,12 @@ export function softDiceLoss(logits: Tensor, target: Tensor<'int32'>, opts: Soft
   const shape = logits.shape;
   return record(out, 'SoftDiceLoss', [logits], (g) => {
     const scale = g.data[0] / div;
-    // dL/dp_k(i) = −scale·(2·t_k(i)·D_k − N_k)/D_k² for present k (D the denominator, N the numerator).
-    const a = new Float64Array(c); // coefficient of t_k(i)
-    const bconst = new Float64Array(c); // term independent of the position
+    // dL/dp_k(i) = g_k(i) = b_k + a_k·[t(i) = k] for present k (0 otherwise), where with D the
+    // denominator and N the numerator a_k = −2·scale/D_k and b_k = scale·N_k/D_k². Then the softmax
+    // backward: dz_k(i) = p_k(i)·(g_k(i) − dot(i)), dot(i) = Σ_j p_j(i)·g_j(i). Loops run over whole
+    // class planes so every access is sequential.
+    const a = new Float64Array(c);
+    const bconst = new Float64Array(c);
     for (let k = 0; k < c; k++) {
       if (tsum[k] === 0) continue;
       const den = psum[k] + tsum[k] + smooth;
@@ -355,19 +355,29 @@ export function softDiceLoss(logits: Tensor, target: Tensor<'int32'>, opts: Soft
       a[k] = (-scale * 2) / den;
       bconst[k] = (scale * num) / (den * den);
     }
-    const gx = allocF32(x.length);
-    const gp = new Float64Array(c);
+    const gx = allocF32Uninit(x.length);
+    const dot = new Float64Array(s);
     for (let bi = 0; bi < n; bi++) {
+      const pb = bi * c * s;
+      const tb = bi * s;
       for (let j = 0; j < s; j++) {
-        const base = bi * c * s + j;
-        const ti = t[bi * s + j];
-        let dot = 0;
-        for (let k = 0; k < c; k++) {
-          gp[k] = bconst[k] + (k === ti ? a[k] : 0);
-          dot += gp[k] * p[base + k * s];
-        }
-        // Softmax backward: dz_k = p_k·(g_k − Σ_j p_j g_j).
-        for (let k = 0; k < c; k++) gx[base + k * s] = p[base + k * s] * (gp[k] - dot);
+        const ti = t[tb + j];
+        dot[j] = a[ti] * p[pb + ti * s + j];
+      }
+      for (let k = 0; k < c; k++) {
+        const bk = bconst[k];
+        if (bk === 0) continue;
+        const pk = pb + k * s;
+        for (let j = 0; j < s; j++) dot[j] += bk * p[pk + j];
+      }
+      for (let k = 0; k < c; k++) {
+        const bk = bconst[k];
+        const pk = pb + k * s;
+        for (let j = 0; j < s; j++) gx[pk + j] = p[pk + j] * (bk - dot[j]);
+      }
+      for (let j = 0; j < s; j++) {
+        const ti = t[tb + j];
+        gx[pb + ti * s + j] += a[ti] * p[pb + ti * s + j];
       }
     }
     return [f32(shape, gx)];
