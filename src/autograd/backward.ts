@@ -1,5 +1,5 @@
-import { allocF32 } from '../backend/alloc.js';
-import { addInPlace } from '../backend/elementwise.js';
+import { allocF32Uninit } from '../backend/alloc.js';
+import { addInPlace, binaryOp } from '../backend/elementwise.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { sameShape, shapeStr } from '../util/shape.js';
 import { setBackwardImpl, Tensor } from '../tensor/tensor.js';
@@ -17,9 +17,8 @@ function addInto(acc: Tensor | undefined, g: Tensor, owned: Set<Float32Array>): 
     addInPlace(a, g.data as Float32Array);
     return acc;
   }
-  const out = allocF32(a.length);
-  out.set(a);
-  addInPlace(out, g.data as Float32Array);
+  const out = allocF32Uninit(a.length);
+  binaryOp('add', 'same', a, g.data as Float32Array, out);
   owned.add(out);
   return new Tensor(out, acc.shape, 'float32');
 }

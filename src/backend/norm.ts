@@ -3,7 +3,7 @@
  * [N, G, Cg, S]; statistics are per g over (N, Cg, S) (batch norm, Cg = 1) or, with `perN`, per
  * (n, g) over (Cg, S) (instance norm with Cg = 1, group norm). Weight and bias are per channel.
  */
-import { allocF32 } from './alloc.js';
+import { allocF32, allocF32Uninit } from './alloc.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { native } from './binding.js';
 
@@ -58,7 +58,7 @@ export function normApply(
   len(op, 'invstd', invstd, c.stats);
   len(op, 'weight', weight, c.channels);
   len(op, 'bias', bias, c.channels);
-  const y = allocF32(c.total);
+  const y = allocF32Uninit(c.total); // every element written
   native.normApply(x, c.arr, mean, invstd, weight, bias, y);
   return y;
 }
@@ -84,7 +84,7 @@ export function normBackward(
   len(op, 'mean', mean, c.stats);
   len(op, 'invstd', invstd, c.stats);
   len(op, 'weight', weight, c.channels);
-  const dx = want.dx ? allocF32(c.total) : null;
+  const dx = want.dx ? allocF32Uninit(c.total) : null; // every element written
   const dw = want.dw ? allocF32(c.channels) : null;
   const db = want.db ? allocF32(c.channels) : null;
   if (dx || dw || db) native.normBackward(x, dy, c.arr, mean, invstd, weight, batchStats, dx, dw, db);

@@ -2,7 +2,7 @@
  * Checked wrappers of the native pooling kernels (native/src/pool.cc). Tensors are seen as
  * [NC, D, H, W] planes; 2D pooling passes D = 1. `geom` is [NC, D, H, W, oD, oH, oW].
  */
-import { allocF32 } from './alloc.js';
+import { allocF32, allocF32Uninit } from './alloc.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { native } from './binding.js';
 
@@ -39,7 +39,7 @@ export function maxPool3dForward(
   const op = 'maxPool3dForward';
   const { inN, outN } = checkGeom(op, geom);
   checkLen(op, 'x', x, inN);
-  const out = allocF32(outN);
+  const out = allocF32Uninit(outN); // every output written
   const idx = new Int32Array(outN);
   native.maxPool3dForward(x, [...geom], checkTriple(op, 'kernel', k, 1), checkTriple(op, 'stride', s, 1), checkTriple(op, 'padding', p, 0), checkTriple(op, 'dilation', d, 1), out, idx);
   return { out, idx };
@@ -72,7 +72,7 @@ export function avgPool3dForward(
   const op = 'avgPool3dForward';
   const { inN, outN } = checkGeom(op, geom);
   checkLen(op, 'x', x, inN);
-  const out = allocF32(outN);
+  const out = allocF32Uninit(outN); // every output written
   native.avgPool3dForward(x, [...geom], checkTriple(op, 'kernel', k, 1), checkTriple(op, 'stride', s, 1), checkTriple(op, 'padding', p, 0), countIncludePad, out);
   return out;
 }

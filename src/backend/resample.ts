@@ -3,7 +3,7 @@
  * float32 index formulas (aten/src/ATen/native/UpSample.h), then one separable-weight kernel over
  * [NC, D, H, W] planes for nearest, linear, bilinear and trilinear.
  */
-import { allocF32 } from './alloc.js';
+import { allocF32, allocF32Uninit } from './alloc.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { native } from './binding.js';
 
@@ -88,7 +88,7 @@ function check(op: string, geom: Geom, tables: readonly [AxisTable, AxisTable, A
 export function interpForward(x: Float32Array, geom: Geom, tables: readonly [AxisTable, AxisTable, AxisTable]): Float32Array {
   const { inN, outN } = check('interpForward', geom, tables);
   if (x.length !== inN) throw new ShapeError(`interpForward: x has ${x.length} elements, expected ${inN}`);
-  const y = allocF32(outN);
+  const y = allocF32Uninit(outN); // every output written
   const [d, h, w] = tables;
   native.interpForward(x, [...geom], d.i0, d.i1, d.lambda, h.i0, h.i1, h.lambda, w.i0, w.i1, w.lambda, y);
   return y;

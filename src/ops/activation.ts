@@ -2,7 +2,7 @@
  * Activations and softmax. Each is one tight loop forward and one backward, saving the output where
  * the derivative is a function of it (ReLU, sigmoid, tanh, softmax) and the input otherwise.
  */
-import { allocF32 } from '../backend/alloc.js';
+import { allocF32, allocF32Uninit } from '../backend/alloc.js';
 import { record } from '../autograd/record.js';
 import { type NativeUnary, softmaxMiddle, softmaxMiddleBackward, unaryBackward, unaryForward } from '../backend/elementwise.js';
 import { assertFloat, type DType, Tensor } from '../tensor/tensor.js';
@@ -14,8 +14,9 @@ function check(x: Tensor, op: string): void {
   assertFloat(x as Tensor<DType>, op, 'x');
 }
 
+/** An output the native unary kernels write entirely (not cleared first). */
 function like(x: Tensor): Float32Array {
-  return allocF32(x.size);
+  return allocF32Uninit(x.size);
 }
 
 /** Native unary op with its backward; `fromOutput` saves y for the derivative, else x. */
@@ -25,7 +26,7 @@ function nativeUnary(x: Tensor, op: NativeUnary, name: string, p = 0): Tensor {
   unaryForward(op, s, o, p);
   const fromOutput = op === 'relu' || op === 'sigmoid' || op === 'tanh';
   return record(new Tensor(o, x.shape, 'float32'), name, [x], (g) => {
-    const d = allocF32(g.size);
+    const d = allocF32Uninit(g.size);
     unaryBackward(op, fromOutput ? null : s, fromOutput ? o : null, g.data, d, p);
     return [new Tensor(d, g.shape, 'float32')];
   });

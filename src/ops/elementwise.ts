@@ -3,7 +3,7 @@
  * tight loop per operand layout (same shape, scalar on either side, general broadcast via runs) and its
  * backward undoes broadcasting in one place, `sumToShape`.
  */
-import { allocF32 } from '../backend/alloc.js';
+import { allocF32, allocF32Uninit } from '../backend/alloc.js';
 import { record } from '../autograd/record.js';
 import { assertFloat, type DType, Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
@@ -84,7 +84,7 @@ function binaryRaw(run: Run, a: Tensor, b: Tensor, op: string): Tensor {
   const bd = b.data;
   const name = NAME.get(run)!;
   if (sameShape(a.shape, b.shape)) {
-    const out = allocF32(ad.length);
+    const out = allocF32Uninit(ad.length); // written entirely by the kernel
     binaryOp(name, 'same', ad, bd, out);
     return new Tensor(out, a.shape, 'float32');
   }
@@ -177,7 +177,7 @@ export function div(a: Operand, b: Operand): Tensor {
 
 /** `g * s` without a graph (internal fast path). */
 function scaleRaw(g: Tensor, s: number): Tensor {
-  const o = allocF32(g.size);
+  const o = allocF32Uninit(g.size);
   binaryOp('mul', 'scalarB', g.data, Float32Array.of(s), o);
   return new Tensor(o, g.shape, 'float32');
 }

@@ -2,7 +2,7 @@
  * Shape ops. Tensors are always contiguous (docs/decisions.md), so reshape-like ops share storage and
  * the others (permute, slice, cat, pad, expand) copy through `copyBox`, the one strided copy.
  */
-import { allocF32 } from '../backend/alloc.js';
+import { allocF32, allocF32Uninit } from '../backend/alloc.js';
 import { record } from '../autograd/record.js';
 import { type DType, Tensor } from '../tensor/tensor.js';
 import { ShapeError, ValueError } from '../util/errors.js';
@@ -132,7 +132,7 @@ export function cat(ts: readonly Tensor[], dim = 0): Tensor {
   });
   const shape = [...first.shape];
   shape[d] = total;
-  const out = allocF32(numel(shape));
+  const out = allocF32Uninit(numel(shape)); // the pieces tile it
   const ost = stridesOf(shape);
   const sizes: number[] = [];
   let off = 0;
