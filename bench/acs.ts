@@ -2,16 +2,14 @@
  * ACS layer throughput (issue 3): forward and forward+backward on the issue's shapes, k = 3, padding 1,
  * 2 threads; median time, GFLOP/s, % of peak; side by side with the reference algorithm on PyTorch
  * (three F.conv3d with unsqueezed kernels + torch.cat, 2 threads) when /usr/bin/python3 has torch, and
- * with our own Conv3d (forward and forward+backward, timed in the same run) when `F.conv3d` exists. Standalone: `node dist/bench/acs.js`.
+ * with our own Conv3d (forward and forward+backward, alternating with the ACS runs). Standalone: `node dist/bench/acs.js`.
  * The machine is shared: numbers are medians, and both sides run in the same invocation.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { F, type Tensor, getNumThreads, randn, setNumThreads } from '../src/index.js';
+import { F, getNumThreads, randn, setNumThreads } from '../src/index.js';
+import { PEAK_PER_CORE, median } from './util.js';
 
-// PERF.md's 117 GFLOP/s per core assumed 512-bit FMAs split in two halves; this Zen 5 runs them full
-// width (sgemm alone reaches ~240 per core), so the real peak is about twice that.
-const PEAK_PER_CORE = 234;
 const THREADS = 2;
 
 interface Case {
@@ -30,22 +28,22 @@ const CASES: Case[] = [
   { name: 'depthwise [2, 64, 24³]', N: 2, C: 64, size: 24, groups: 64 },
 ];
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-/** Median seconds: one warm-up, then repeats until ~budget seconds or 9 runs (at least 3). */
-function timeIt(fn: () => void, budget = 1.5): number {
-  fn();
-  const times: number[] = [];
+/**
+ * Median seconds of each function, run in turn (a, b, a, b, …) after one warm-up each, so that slow
+ * phases of a shared machine fall on all of them alike and their ratio stays meaningful.
+ */
+function timeEach(fns: (() => void)[], budget = 3): number[] {
+  for (const f of fns) f();
+  const times: number[][] = fns.map(() => []);
   const start = performance.now();
-  while (times.length < 3 || (times.length < 9 && performance.now() - start < budget * 1000)) {
-    const t0 = performance.now();
-    fn();
-    times.push((performance.now() - t0) / 1000);
+  while (times[0].length < 5 || (times[0].length < 15 && performance.now() - start < budget * 1000)) {
+    fns.forEach((f, i) => {
+      const t0 = performance.now();
+      f();
+      times[i].push((performance.now() - t0) / 1000);
+    });
   }
-  return median(times);
+  return times.map(median);
 }
 
 const TORCH_SCRIPT = String.raw`
@@ -90,33 +88,25 @@ function torchTimes(): { fwd: number; fb: number }[] | null {
   }
 }
 
-type Conv3d = (x: Tensor, w: Tensor, b: Tensor | null, o: { padding: number; groups: number }) => Tensor;
 
 /** Runs the benchmark and returns a markdown table. */
 export async function runAcsBench(): Promise<string> {
   const prev = getNumThreads();
   setNumThreads(THREADS);
-  const conv3d = (F as unknown as { conv3d?: Conv3d }).conv3d;
   const rows: string[] = [];
-  const ours: { fwd: number; fb: number; c3f?: number; c3?: number }[] = [];
+  const ours: { fwd: number; fb: number; c3f: number; c3: number }[] = [];
   for (const c of CASES) {
     const x = randn([c.N, c.C, c.size, c.size, c.size]).requiresGrad_();
     const w = randn([c.C, c.C / c.groups, 3, 3]).requiresGrad_();
     const o = { padding: 1, groups: c.groups };
-    const fwd = timeIt(() => F.acsConv(x.detach(), w.detach(), null, o));
     const gy = randn([c.N, c.C, c.size, c.size, c.size]);
-    const fb = timeIt(() => {
-      F.acsConv(x, w, null, o).backward(gy);
-    });
-    let c3: number | undefined;
-    let c3f: number | undefined;
-    if (conv3d) {
-      const w3 = randn([c.C, c.C / c.groups, 3, 3, 3]).requiresGrad_();
-      c3f = timeIt(() => conv3d(x.detach(), w3.detach(), null, o));
-      c3 = timeIt(() => {
-        conv3d(x, w3, null, o).backward(gy);
-      });
-    }
+    const w3 = randn([c.C, c.C / c.groups, 3, 3, 3]).requiresGrad_();
+    // ACS and Conv3d alternate, so their ratio compares the same moments of a shared machine.
+    const [fwd, c3f] = timeEach([() => F.acsConv(x.detach(), w.detach(), null, o), () => F.conv3d(x.detach(), w3.detach(), null, o)]);
+    const [fb, c3] = timeEach([
+      () => F.acsConv(x, w, null, o).backward(gy),
+      () => F.conv3d(x, w3, null, o).backward(gy),
+    ]);
     ours.push({ fwd, fb, c3f, c3 });
   }
   const torch = torchTimes();

@@ -8,9 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { backend, setNumThreads, getNumThreads } from '../src/index.js';
+import { PEAK_PER_CORE } from './util.js';
 
-/** Peak fp32 per core quoted by the issue and PERF.md (AVX-512 FMA loop, GFLOP/s). */
-const PEAK_PER_CORE = 117;
 
 interface Shape {
   name: string;

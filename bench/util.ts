@@ -10,6 +10,12 @@ import { fileURLToPath } from 'node:url';
 /** The Python that has torch 1.13 on this machine kind. */
 export const PYTHON = '/usr/bin/python3';
 
+/**
+ * Peak float32 throughput of one core of this machine (AMD Zen 5, 512-bit FMAs at full width), in GFLOP/s,
+ * measured by scripts/peak-flops.sh (263 on 1 thread and per core on 2). The "% of peak" columns use it.
+ */
+export const PEAK_PER_CORE = 263;
+
 /** Median of a non-empty list (mean of the middle two for an even count). */
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
