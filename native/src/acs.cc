@@ -529,10 +529,10 @@ void part_forward(const Geo& g, const float* x, const float* w, float* y) {
   const Tables tb(g);
   bool split;
   if (fast_geometry(g, &f, &split) && !tiny_output(g)) {
-    if (!split) return acs_fast_forward(f, x, w, y);
+    if (!split) return acs_fast_forward(f, x, w, nullptr, y);
     const PhaseBuf xs(phase_count(g) * g.N * g.Cin * g.out_sp());
     split_phases(g, used_phases(g, f), x, xs.data());
-    return acs_fast_forward(f, xs.data(), w, y);
+    return acs_fast_forward(f, xs.data(), w, nullptr, y);
   }
   if (batched_geometry(g, seg)) return batched_forward(g, tb, seg, x, w, y);
   const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
@@ -688,19 +688,31 @@ bool fused_geometry(const std::vector<Geo>& parts, bool tiles, AcsFastConv* c, b
   return !c->parts.empty();
 }
 
-// y = every part's convolution: fused when all parts are fast, else part by part.
-void acs_forward(const std::vector<Geo>& parts, const float* x, const float* w, float* y) {
+// y = every part's convolution (+ bias over the parts' channels): fused when all parts are fast, else
+// part by part with the bias added afterwards.
+void acs_forward(const std::vector<Geo>& parts, const float* x, const float* w, const float* bias, float* y) {
   AcsFastConv c;
   bool split;
+  const Geo& g = parts[0];
   if (!fused_geometry(parts, true, &c, &split)) {
-    for (const Geo& g : parts) part_forward(g, x, w, y);
+    for (const Geo& p : parts) part_forward(p, x, w, y);
+    if (!bias) return;
+    const int64_t S = g.out_sp();
+    parallel_for(g.N * g.Cout, [&](int64_t i0, int64_t i1, int) {
+      for (int64_t i = i0; i < i1; ++i) {
+        const int64_t ch = i % g.Cout;
+        const bool in_part = std::any_of(parts.begin(), parts.end(), [&](const Geo& p) { return ch >= p.c0 && ch < p.c1; });
+        if (!in_part) continue;
+        float* o = y + i * S;
+        for (int64_t j = 0; j < S; ++j) o[j] += bias[ch];
+      }
+    }, 4);
     return;
   }
-  if (!split) return acs_fast_forward(c, x, w, y);
-  const Geo& g = parts[0];
+  if (!split) return acs_fast_forward(c, x, w, bias, y);
   const PhaseBuf xs(phase_count(g) * g.N * g.Cin * g.out_sp());
   split_phases(g, used_phases(g, c), x, xs.data());
-  acs_fast_forward(c, xs.data(), w, y);
+  acs_fast_forward(c, xs.data(), w, bias, y);
 }
 
 // dx += every part's input gradient, or dx = it (`overwrite`: dx's contents are ignored). Fused and
@@ -776,8 +788,9 @@ Napi::Value AcsPartBackwardInput(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// acsForward(x, w, y, geos, bias | null)
 Napi::Value AcsForward(const Napi::CallbackInfo& info) {
-  acs_forward(parse_parts(info, 3), f32(info, 0), f32(info, 1), f32(info, 2));
+  acs_forward(parse_parts(info, 3), f32(info, 0), f32(info, 1), f32_or_null(info, 4), f32(info, 2));
   return info.Env().Undefined();
 }
 

@@ -181,6 +181,7 @@ struct Block {
   std::vector<float> a;
   std::vector<Seg> segs;
   int64_t out_off = 0;  // phase volume of the output (input gradient of a strided part)
+  const float* bias = nullptr;  // per-row values added to the block's output (forward bias), or none
 };
 
 // Splits [r0, r1) into near-equal blocks of at most 12 rows.
@@ -203,6 +204,17 @@ std::vector<GroupSeg> group_segments(const AcsFastConv& c, const AcsFastPart& p)
     out.push_back({gi, std::max(p.c0, gi * Mg), std::min(p.c1, (gi + 1) * Mg)});
   }
   return out;
+}
+
+// The bias of `rows` output rows over one tile, added while the tile is still in L1.
+ACS_FAST_TARGET void add_rows(float* o, int64_t ld, const float* bias, int rows, const __mmask16* smask) {
+  for (int r = 0; r < rows; ++r) {
+    const __m512 b = _mm512_set1_ps(bias[r]);
+    for (int v = 0; v < 4; ++v) {
+      float* p = o + r * ld + 16 * v;
+      _mm512_mask_storeu_ps(p, smask[v], _mm512_add_ps(_mm512_maskz_loadu_ps(smask[v], p), b));
+    }
+  }
 }
 
 // Runs every block over every tile of every batch item: out[n, blk rows, tile] (=|+=) blocks' GEMMs
@@ -233,6 +245,7 @@ void run_tiles(const AcsFastConv& p, const std::vector<Block>& blocks, const std
             fn(blk.segs.data(), nseg, blk.a.data(), blk.rows, bin + 32, masks.data() + 2, ob + 32, S, smask + 2, accumulate);
           }
         }
+        if (blk.bias) add_rows(ob, S, blk.bias, blk.rows, smask);
       }
     }
   });
@@ -381,7 +394,7 @@ void acs_fast_gemm_parallel(const FastA& A, const float* b, int64_t ldb, int64_t
   });
 }
 
-void acs_fast_forward(const AcsFastConv& c, const float* x, const float* w, float* y) {
+void acs_fast_forward(const AcsFastConv& c, const float* x, const float* w, const float* bias, float* y) {
   const int64_t S = c.D * c.H * c.W, kk = c.taps_per_part(), Cg = c.Cin / c.groups, Kg = Cg * kk;
   const std::vector<Delta> taps = deltas(c, 1);
   std::vector<Block> blocks;
@@ -389,7 +402,7 @@ void acs_fast_forward(const AcsFastConv& c, const float* x, const float* w, floa
     const AcsFastPart& p = c.parts[pi];
     for (const GroupSeg& gs : group_segments(c, p)) {
       split_rows(gs.r0, gs.r1, [&](int64_t r0, int64_t r1) {
-        Block blk{r0, static_cast<int>(r1 - r0), {}, {}};
+        Block blk{r0, static_cast<int>(r1 - r0), {}, {}, 0, bias ? bias + r0 : nullptr};
         // K ordered (tap, ci): a tap's rows share masks and step by one channel.
         blk.a.resize(static_cast<size_t>(Kg * blk.rows));
         for (int64_t t = 0; t < kk; ++t) {
@@ -525,7 +538,7 @@ void acs_fast_gemm(const FastA&, const float*, int64_t, int64_t, float*, int64_t
 void acs_fast_gather2(float*, const float*, int64_t) {}
 void acs_fast_scatter_add2(float*, const float*, int64_t) {}
 void acs_fast_gemm_parallel(const FastA&, const float*, int64_t, int64_t, float*, int64_t, bool) {}
-void acs_fast_forward(const AcsFastConv&, const float*, const float*, float*) {}
+void acs_fast_forward(const AcsFastConv&, const float*, const float*, const float*, float*) {}
 void acs_fast_backward_input(const AcsFastConv&, const float*, const float*, float*, bool) {}
 void acs_fast_backward_weight(const AcsFastConv&, const float*, const float*, float*) {}
 #endif

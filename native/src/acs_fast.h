@@ -39,8 +39,8 @@ bool acs_fast_usable();
 // Whether the fast paths are enabled at all (the batched small-output path runs on any CPU, with sgemm
 // where AVX-512 is missing); false routes everything through the plain im2col path.
 bool acs_fast_enabled();
-// y[n, c0:c1] = each part's convolution (overwrites those channels).
-void acs_fast_forward(const AcsFastConv& c, const float* x, const float* w, float* y);
+// y[n, c0:c1] = each part's convolution (+ bias[c] when bias is given; overwrites those channels).
+void acs_fast_forward(const AcsFastConv& c, const float* x, const float* w, const float* bias, float* y);
 // dx += the parts' input gradients (dx laid out as the phase volumes, like x); with accumulate false,
 // dx = them (every element written once; only for a convolution whose taps all read one phase volume).
 void acs_fast_backward_input(const AcsFastConv& c, const float* dy, const float* w, float* dx, bool accumulate);

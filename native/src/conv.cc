@@ -1,4 +1,4 @@
-// Convolution for 2 and 3 spatial dims (2D is 3D with D = 1): forward, input/weight/bias gradients,
+// Convolution for 2 and 3 spatial dims (2D is 3D with D = 1): forward, input and weight gradients
 // and (through the input gradient) transposed convolution. im2col/vol2col into a per-thread column
 // tile of a band of output rows, then acs::sgemm; col2im scatter-add for the input gradient.
 // Threads go over independent (image, group, tile) items; the sgemm calls ask for parallelism, which
@@ -192,8 +192,7 @@ void add_bias(const Geom& g, const float* b, float* out) {
 void conv_forward(const Geom& g, const float* x, const float* w, const float* b, float* out) {
   AcsFastConv f;
   if (fast_conv(g, &f)) {
-    acs_fast_forward(f, x, w, out);
-    return add_bias(g, b, out);
+    return acs_fast_forward(f, x, w, b, out);
   }
   const int64_t tr = g.tile_rows();
   const int64_t tiles = (g.rows + tr - 1) / tr;
@@ -313,22 +312,6 @@ void conv_backward_weight(const Geom& g, const float* x, const float* dout, floa
   }, 4096);
 }
 
-// db[C] = sum over N and space of dout[N, C, S].
-void bias_grad(const float* dout, int64_t n, int64_t c, int64_t sp, float* db) {
-  parallel_for(c, [&](int64_t c0, int64_t c1, int) {
-    for (int64_t ch = c0; ch < c1; ++ch) {
-      double s = 0.0;
-      for (int64_t i = 0; i < n; ++i) {
-        const float* p = dout + (i * c + ch) * sp;
-        float part = 0.f;
-        for (int64_t j = 0; j < sp; ++j) part += p[j];
-        s += part;
-      }
-      db[ch] = static_cast<float>(s);
-    }
-  }, 1);
-}
-
 // convForward(geom, x, w, b | null, out)
 Napi::Value ConvForward(const Napi::CallbackInfo& info) {
   Geom g = read_geom(info, 0);
@@ -362,16 +345,9 @@ Napi::Value ConvBackwardWeight(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// convBackwardBias(dout, N, C, spatial, db)
-Napi::Value ConvBackwardBias(const Napi::CallbackInfo& info) {
-  bias_grad(f32(info, 0), num(info, 1), num(info, 2), num(info, 3), f32(info, 4));
-  return info.Env().Undefined();
-}
-
 ACS_EXPORT("convForward", ConvForward);
 ACS_EXPORT("convBackwardInput", ConvBackwardInput);
 ACS_EXPORT("convBackwardWeight", ConvBackwardWeight);
-ACS_EXPORT("convBackwardBias", ConvBackwardBias);
 
 }  // namespace
 }  // namespace acs

@@ -4,6 +4,8 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <atomic>
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -200,15 +202,29 @@ Napi::Value IndexPoolBackward(const Napi::CallbackInfo& info) {
   const int32_t* idx = i32(info, 1);
   Geom g = geom_from(info, 2);
   float* gx = f32(info, 3);
+  // Indices outside the plane are skipped and the first one's flat position reported (the caller
+  // throws): checking here, inside the scatter, costs nothing, where a separate JS pass cost a full sweep.
+  std::atomic<int64_t> bad{INT64_MAX};
+  const uint32_t plane = static_cast<uint32_t>(g.in_plane());
   parallel_for(g.nc, [&](int64_t b, int64_t e, int) {
     for (int64_t pl = b; pl < e; ++pl) {
       const float* gp = gy + pl * g.out_plane();
       const int32_t* ip = idx + pl * g.out_plane();
       float* xp = gx + pl * g.in_plane();
-      for (int64_t o = 0; o < g.out_plane(); ++o) xp[ip[o]] += gp[o];
+      for (int64_t o = 0; o < g.out_plane(); ++o) {
+        const uint32_t j = static_cast<uint32_t>(ip[o]);
+        if (j >= plane) {
+          int64_t at = pl * g.out_plane() + o, cur = bad.load();
+          while (at < cur && !bad.compare_exchange_weak(cur, at)) {
+          }
+          continue;
+        }
+        xp[j] += gp[o];
+      }
     }
   });
-  return info.Env().Undefined();
+  const int64_t first = bad.load();
+  return Napi::Number::New(info.Env(), first == INT64_MAX ? -1.0 : static_cast<double>(first));
 }
 
 // PyTorch's average-pool window: the divisor counts padding but not the part beyond it that ceil

@@ -106,16 +106,26 @@ function packParts(g: AcsGeometry, parts: readonly AcsPartSpec[], fn: string, sa
 }
 
 /**
- * The parts of one convolution together: y[:, c0:c1] = each part's convolution. Where every part takes the
- * implicit-GEMM path they run as one kernel (one pass over the output tiles); otherwise part by part.
+ * The parts of one convolution together: y[:, c0:c1] = each part's convolution, plus `bias` [Cout] on
+ * those channels when given. Where every part takes the implicit-GEMM path they run as one kernel (one
+ * pass over the output tiles, the bias added while a tile is in cache); otherwise part by part.
  */
-export function acsForward(x: Float32Array, w: Float32Array, y: Float32Array, g: AcsGeometry, parts: readonly AcsPartSpec[], sampling: AcsSampling = 'acs'): void {
+export function acsForward(
+  x: Float32Array,
+  w: Float32Array,
+  y: Float32Array,
+  g: AcsGeometry,
+  parts: readonly AcsPartSpec[],
+  sampling: AcsSampling = 'acs',
+  bias: Float32Array | null = null,
+): void {
   const fn = 'acsForward';
   const geos = packParts(g, parts, fn, sampling);
   check(x, xSize(g), fn, 'x');
   check(w, wSize(g), fn, 'weight');
   check(y, ySize(g), fn, 'y');
-  if (geos.length) native.acsForward(x, w, y, geos);
+  if (bias) check(bias, g.Cout, fn, 'bias');
+  if (geos.length) native.acsForward(x, w, y, geos, bias);
 }
 
 /** dw += every part's weight gradient. */

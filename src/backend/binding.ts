@@ -55,7 +55,7 @@ export interface NativeBinding {
   acsPartBackwardWeight(x: Float32Array, dy: Float32Array, dw: Float32Array, geo: number[]): void;
   acsPartBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geo: number[]): void;
   // The same for several parts at once: their geometries back to back (fused where the fast path allows).
-  acsForward(x: Float32Array, w: Float32Array, y: Float32Array, geos: number[]): void;
+  acsForward(x: Float32Array, w: Float32Array, y: Float32Array, geos: number[], bias: Float32Array | null): void;
   acsBackwardWeight(x: Float32Array, dy: Float32Array, dw: Float32Array, geos: number[]): void;
   acsBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geos: number[], overwrite: boolean): void;
   acsSetFastPath(enabled: boolean): boolean;
@@ -64,7 +64,7 @@ export interface NativeBinding {
   // --- pooling, normalisation, resampling (native/src/{pool,norm,resample}.cc) ---
   // geom = [NC, D, H, W, oD, oH, oW]; idx holds flat positions within an input plane.
   maxPool3dForward(x: Float32Array, geom: number[], k: number[], s: number[], p: number[], d: number[], out: Float32Array, idx: Int32Array): void;
-  indexPoolBackward(gy: Float32Array, idx: Int32Array, geom: number[], gx: Float32Array): void;
+  indexPoolBackward(gy: Float32Array, idx: Int32Array, geom: number[], gx: Float32Array): number;
   avgPool3dForward(x: Float32Array, geom: number[], k: number[], s: number[], p: number[], countIncludePad: boolean, out: Float32Array): void;
   avgPool3dBackward(gy: Float32Array, geom: number[], k: number[], s: number[], p: number[], countIncludePad: boolean, gx: Float32Array): void;
   adaptivePool3dForward(x: Float32Array, geom: number[], isMax: boolean, out: Float32Array, idx: Int32Array | null): void;
@@ -104,7 +104,6 @@ export interface NativeBinding {
   convForward(geom: number[], x: Float32Array, w: Float32Array, b: Float32Array | null, out: Float32Array): void;
   convBackwardInput(geom: number[], dout: Float32Array, w: Float32Array, dx: Float32Array, b: Float32Array | null): void;
   convBackwardWeight(geom: number[], x: Float32Array, dout: Float32Array, dw: Float32Array): void;
-  convBackwardBias(dout: Float32Array, n: number, c: number, spatial: number, db: Float32Array): void;
 }
 
 function findRoot(): string {

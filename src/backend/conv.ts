@@ -1,4 +1,5 @@
-import { allocF32, allocF32Uninit } from './alloc.js';
+import { allocF32Uninit } from './alloc.js';
+import { channelSum } from './elementwise.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { native } from './binding.js';
 
@@ -102,7 +103,5 @@ export function convBackwardBias(dout: Float32Array, n: number, c: number, spati
     if (!Number.isInteger(v) || v < 0) throw new ValueError(`convBackwardBias: ${name} must be a non-negative integer, got ${v}`);
   }
   checkLen(dout, n * c * spatial, 'convBackwardBias', 'output gradient');
-  const db = allocF32(c);
-  native.convBackwardBias(dout, n, c, spatial, db);
-  return db;
+  return channelSum(dout, null, n, c, spatial);
 }

@@ -51,12 +51,13 @@ export function indexPoolBackward(gy: Float32Array, idx: Int32Array, geom: PoolG
   const { inN, outN } = checkGeom(op, geom);
   checkLen(op, 'gy', gy, outN);
   checkLen(op, 'idx', idx, outN);
-  const plane = geom[1] * geom[2] * geom[3];
-  for (let i = 0; i < idx.length; i++) {
-    if (idx[i] < 0 || idx[i] >= plane) throw new ValueError(`${op}: index ${idx[i]} at ${i} is outside the plane of ${plane}`);
-  }
   const gx = allocF32(inN);
-  native.indexPoolBackward(gy, idx, [...geom], gx);
+  // The kernel checks every index as it scatters and reports the first one outside the plane.
+  const bad = native.indexPoolBackward(gy, idx, [...geom], gx);
+  if (bad >= 0) {
+    const plane = geom[1] * geom[2] * geom[3];
+    throw new ValueError(`${op}: index ${idx[bad]} at ${bad} is outside the plane of ${plane}`);
+  }
   return gx;
 }
 

@@ -38,9 +38,16 @@ export { defaultAcsSplit, type AcsConvOptions, type AcsCommonOptions } from './a
 const xLen = (g: AcsGeometry): number => g.N * g.Cin * g.D * g.H * g.W;
 const yLen = (g: AcsGeometry): number => g.N * g.Cout * g.oD * g.oH * g.oW;
 
-function forwardParts(x: Float32Array, w: Float32Array, g: AcsGeometry, parts: readonly AcsPart[], sampling: AcsSampling = 'acs'): Float32Array {
+function forwardParts(
+  x: Float32Array,
+  w: Float32Array,
+  g: AcsGeometry,
+  parts: readonly AcsPart[],
+  sampling: AcsSampling = 'acs',
+  bias: Float32Array | null = null,
+): Float32Array {
   const y = partsCover(parts, g.Cout) ? allocF32Uninit(yLen(g)) : allocF32(yLen(g));
-  acsForward(x, w, y, g, parts, sampling);
+  acsForward(x, w, y, g, parts, sampling, bias);
   return y;
 }
 
@@ -138,8 +145,7 @@ function convParts(
   parts: readonly AcsPart[],
   sampling: AcsSampling,
 ): Tensor {
-  const y = forwardParts(x.data, weight.data, g, parts, sampling);
-  if (bias) addBias(y, bias.data, g.N, g.Cout, out[0] * out[1] * out[2]);
+  const y = forwardParts(x.data, weight.data, g, parts, sampling, bias?.data ?? null);
   const res = new Tensor(y, [g.N, g.Cout, ...out], 'float32');
   if (!needsGrad(x, weight, ...(bias ? [bias] : []))) return res;
   const xd = weight.requiresGrad ? x.data : null;

@@ -1,5 +1,5 @@
 import { allocF32, allocF32Uninit } from '../backend/alloc.js';
-import { channelSum, softmaxMiddle } from '../backend/elementwise.js';
+import { channelSum, softmaxMiddle, softmaxMiddleBackward } from '../backend/elementwise.js';
 import { record, needsGrad } from '../autograd/record.js';
 import { assertFloat, type DType, Tensor } from '../tensor/tensor.js';
 import { DTypeError, ShapeError, ValueError } from '../util/errors.js';
@@ -342,10 +342,8 @@ export function softDiceLoss(logits: Tensor, target: Tensor<'int32'>, opts: Soft
   const shape = logits.shape;
   return record(out, 'SoftDiceLoss', [logits], (g) => {
     const scale = g.data[0] / div;
-    // dL/dp_k(i) = g_k(i) = b_k + a_k·[t(i) = k] for present k (0 otherwise), where with D the
-    // denominator and N the numerator a_k = −2·scale/D_k and b_k = scale·N_k/D_k². Then the softmax
-    // backward: dz_k(i) = p_k(i)·(g_k(i) − dot(i)), dot(i) = Σ_j p_j(i)·g_j(i). Loops run over whole
-    // class planes so every access is sequential.
+    // dL/dp_k(i) = b_k + a_k·[t(i) = k] for present k (0 otherwise), where with D the denominator and
+    // N the numerator a_k = −2·scale/D_k and b_k = scale·N_k/D_k²; then back through the softmax (native).
     const a = new Float64Array(c);
     const bconst = new Float64Array(c);
     for (let k = 0; k < c; k++) {
@@ -355,31 +353,18 @@ export function softDiceLoss(logits: Tensor, target: Tensor<'int32'>, opts: Soft
       a[k] = (-scale * 2) / den;
       bconst[k] = (scale * num) / (den * den);
     }
-    const gx = allocF32Uninit(x.length);
-    const dot = new Float64Array(s);
+    const gp = allocF32Uninit(x.length);
     for (let bi = 0; bi < n; bi++) {
       const pb = bi * c * s;
+      for (let k = 0; k < c; k++) gp.fill(bconst[k], pb + k * s, pb + (k + 1) * s);
       const tb = bi * s;
       for (let j = 0; j < s; j++) {
         const ti = t[tb + j];
-        dot[j] = a[ti] * p[pb + ti * s + j];
-      }
-      for (let k = 0; k < c; k++) {
-        const bk = bconst[k];
-        if (bk === 0) continue;
-        const pk = pb + k * s;
-        for (let j = 0; j < s; j++) dot[j] += bk * p[pk + j];
-      }
-      for (let k = 0; k < c; k++) {
-        const bk = bconst[k];
-        const pk = pb + k * s;
-        for (let j = 0; j < s; j++) gx[pk + j] = p[pk + j] * (bk - dot[j]);
-      }
-      for (let j = 0; j < s; j++) {
-        const ti = t[tb + j];
-        gx[pb + ti * s + j] += a[ti] * p[pb + ti * s + j];
+        gp[pb + ti * s + j] += a[ti];
       }
     }
+    const gx = allocF32Uninit(x.length);
+    softmaxMiddleBackward(false, p, gp, gx, n, c, s);
     return [f32(shape, gx)];
   });
 }

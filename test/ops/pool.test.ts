@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { F, ShapeError, Tensor, ValueError, randn, tensor } from '../../src/index.js';
+import { F, ShapeError, Tensor, ValueError, backend, randn, tensor } from '../../src/index.js';
 import { FIXTURES, assertClose, gradcheck, loadFixture } from '../helpers.js';
 
 type PoolFn = (x: Tensor, p: Record<string, unknown>) => Tensor;
@@ -58,6 +58,12 @@ test('max pool picks the first maximum and passes NaN through', () => {
 });
 
 test('pool rejects bad inputs with clear errors', () => {
+  // Saved argmax indices outside the input plane (a corrupted index array) are named, not scattered.
+  const idx = Int32Array.from([0, 3, 8, 2]);
+  assert.throws(
+    () => backend.indexPoolBackward(new Float32Array(4), idx, [1, 1, 2, 4, 1, 2, 2]),
+    (e: Error) => e instanceof ValueError && /index 8 at 2 is outside the plane of 8/.test(e.message),
+  );
   const x = randn([1, 1, 5, 5]);
   assert.throws(() => F.maxPool2d(x, 2, { padding: 2 }), (e: Error) => e instanceof ValueError && /half of effective kernel size/.test(e.message));
   assert.throws(() => F.avgPool2d(x, 3, { padding: 2 }), ValueError);
