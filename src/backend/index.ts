@@ -7,3 +7,4 @@ export * from './resample.js';
 export * from './conv.js';
 export * from './elementwise.js';
 export { allocF32, allocF32Uninit, releaseFreeMemory } from './alloc.js';
+export * from './optim.js';

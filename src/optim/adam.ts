@@ -1,3 +1,4 @@
+import { adamUpdate } from '../backend/optim.js';
 import { ValueError } from '../util/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkNonNegative, gradOf, Optimizer, type ParamsInput, type ParamState } from './optimizer.js';
@@ -53,24 +54,17 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
           if (!(s.max_exp_avg_sq instanceof Tensor)) s.max_exp_avg_sq = new Tensor(new Float32Array(p.size), p.shape, 'float32');
           vmax = s.max_exp_avg_sq.data;
         }
-        const x = p.data;
-        const n = x.length;
-        if (this.decoupled) {
-          const f = 1 - lr * wd;
-          for (let i = 0; i < n; i++) x[i] *= f;
-        }
         // Scalars in double, exactly as torch's Python-side formulas.
-        const stepSize = lr / (1 - beta1 ** step);
-        const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-        const l2 = this.decoupled ? 0 : wd;
-        for (let i = 0; i < n; i++) {
-          const gi = sign * g[i] + l2 * x[i];
-          m[i] = beta1 * m[i] + (1 - beta1) * gi;
-          v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-          let vi = v[i];
-          if (vmax) vi = vmax[i] = Math.max(vmax[i], vi);
-          x[i] -= (stepSize * m[i]) / (Math.sqrt(vi) / bc2Sqrt + eps);
-        }
+        adamUpdate(p.data, g, m, v, vmax, {
+          decay: this.decoupled ? 1 - lr * wd : 1,
+          l2: this.decoupled ? 0 : wd,
+          sign,
+          beta1,
+          beta2,
+          stepSize: lr / (1 - beta1 ** step),
+          bc2Sqrt: Math.sqrt(1 - beta2 ** step),
+          eps,
+        });
       }
     }
   }

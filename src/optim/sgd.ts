@@ -1,3 +1,4 @@
+import { sgdUpdate } from '../backend/optim.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
 import { checkNonNegative, gradOf, Optimizer, type ParamsInput } from './optimizer.js';
@@ -42,33 +43,24 @@ export class SGD extends Optimizer<SGDOptions> {
 
   step(): void {
     for (const { params, options: o } of this.paramGroups) {
-      const { lr, momentum, dampening, weightDecay: wd, nesterov } = o;
-      const sign = o.maximize ? -1 : 1;
+      const { lr, momentum, dampening, weightDecay, nesterov } = o;
+      const scalars = { lr, momentum, dampening, weightDecay, sign: o.maximize ? -1 : 1, nesterov };
       for (const p of params) {
         const g = gradOf(p, 'SGD');
         if (!g) continue;
-        const x = p.data;
-        const n = x.length;
         if (momentum === 0) {
-          for (let i = 0; i < n; i++) x[i] -= lr * (sign * g[i] + wd * x[i]);
+          sgdUpdate(p.data, g, null, scalars, false);
           continue;
         }
         const st = this.state.get(p);
         if (!st || !(st.momentum_buffer instanceof Tensor)) {
           // First step: the buffer is the (decayed) gradient itself, as PyTorch's clone(d_p).
-          const buf = new Float32Array(n);
-          for (let i = 0; i < n; i++) buf[i] = sign * g[i] + wd * x[i];
+          const buf = new Float32Array(p.size);
           this.state.set(p, { momentum_buffer: new Tensor(buf, p.shape, 'float32') });
-          for (let i = 0; i < n; i++) x[i] -= lr * (nesterov ? buf[i] + momentum * buf[i] : buf[i]);
+          sgdUpdate(p.data, g, buf, scalars, true);
           continue;
         }
-        const buf = st.momentum_buffer.data;
-        const keep = 1 - dampening;
-        for (let i = 0; i < n; i++) {
-          const d = sign * g[i] + wd * x[i];
-          const b = (buf[i] = momentum * buf[i] + keep * d);
-          x[i] -= lr * (nesterov ? d + momentum * b : b);
-        }
+        sgdUpdate(p.data, g, st.momentum_buffer.data, scalars, false);
       }
     }
   }

@@ -147,3 +147,52 @@ test('optimizer state survives a safetensors round trip (flatten → file bytes 
   params2.forEach((p, i) => assertClose(p, fx.t(`p${i}_final`), { atol: 1e-6, rtol: 1e-5, msg: `round trip p${i}` }));
   assert.throws(() => optim.unflattenOptimizerState(file.tensors, '{'), ValueError);
 });
+
+test('native updates equal the per-element formulas on a large parameter (several threads)', () => {
+  const n = 70_001;
+  const seq = (seed: number): Float32Array => {
+    let s = seed >>> 0;
+    return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s / 2 ** 32 - 0.5));
+  };
+  // SGD, Nesterov momentum, weight decay, maximize: two steps (the first seeds the buffer).
+  const p = new Tensor(seq(1), [n], 'float32').requiresGrad_();
+  const sgd = new optim.SGD([p], { lr: 0.05, momentum: 0.9, weightDecay: 1e-3, nesterov: true, maximize: true });
+  const x = seq(1);
+  const buf = new Float32Array(n);
+  for (const [step, seed] of [[0, 2], [1, 3]]) {
+    const g = seq(seed);
+    p.grad = new Tensor(g.slice(), [n], 'float32');
+    sgd.step();
+    for (let i = 0; i < n; i++) {
+      const d = -g[i] + 1e-3 * x[i];
+      if (step === 0) {
+        buf[i] = d; // PyTorch's clone(d_p): the update reads the stored buffer
+        x[i] -= 0.05 * (buf[i] + 0.9 * buf[i]);
+      } else {
+        const b = (buf[i] = 0.9 * buf[i] + d);
+        x[i] -= 0.05 * (d + 0.9 * b);
+      }
+    }
+  }
+  assert.deepEqual(p.data, x);
+  // AdamW with amsgrad: three steps.
+  const q = new Tensor(seq(4), [n], 'float32').requiresGrad_();
+  const adamw = new optim.AdamW([q], { lr: 1e-3, weightDecay: 0.02, amsgrad: true });
+  const y = seq(4);
+  const [m, v, vmax] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+  for (let t = 1; t <= 3; t++) {
+    const g = seq(10 + t);
+    q.grad = new Tensor(g.slice(), [n], 'float32');
+    adamw.step();
+    const stepSize = 1e-3 / (1 - 0.9 ** t);
+    const bc2 = Math.sqrt(1 - 0.999 ** t);
+    for (let i = 0; i < n; i++) {
+      y[i] *= 1 - 1e-3 * 0.02;
+      m[i] = 0.9 * m[i] + (1 - 0.9) * g[i];
+      v[i] = 0.999 * v[i] + (1 - 0.999) * g[i] * g[i];
+      vmax[i] = Math.max(vmax[i], v[i]);
+      y[i] -= (stepSize * m[i]) / (Math.sqrt(vmax[i]) / bc2 + 1e-8);
+    }
+  }
+  assert.deepEqual(q.data, y);
+});
