@@ -107,7 +107,8 @@ export async function runModelsBench(): Promise<string> {
     `For reference, PyTorch's own UNet ACS / 3D: ${ratio(med(uAcs, 'torch'), med(u3d, 'torch'))}. ` +
       'Peak Δ = peak RSS during the first training step minus RSS before it, same method on both sides: ' +
       'the peak is reset to the current RSS just before the step (/proc/self/clear_refs), then read after it ' +
-      '(Node: process.resourceUsage().maxRSS; Python: resource.getrusage ru_maxrss). Totals are that peak, ' +
+      "(VmHWM from /proc/self/status on both sides; getrusage's maxRSS would include the peak of the benchmark " +
+      'process each child was forked from). Totals are that peak, ' +
       "so they include each runtime's own footprint (Node ≈ 50 MB, torch import ≈ 250 MB) and the model. " +
       'Δ understates where a step reuses memory already resident before it (freed while the model was built, ' +
       'e.g. an eval forward): read it together with the totals.' +

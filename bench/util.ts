@@ -4,7 +4,7 @@
  * The machine is shared and noisy (PERF.md): compare medians measured in the same run.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The Python that has torch 1.13 on this machine kind. */
@@ -48,14 +48,24 @@ export function rssKB(): number {
   return Math.round(process.memoryUsage.rss() / 1024);
 }
 
-/** Peak resident set size of this process so far, KB. */
+/**
+ * Peak resident set size of this process so far, KB: Linux's VmHWM, which clear_refs resets. Not
+ * getrusage's maxRSS: Linux folds into it the peak of the parent's memory the child was forked from
+ * (recorded at exec), so a child of a large benchmark process would report the parent's peak.
+ */
 export function maxRssKB(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    // not Linux: fall through
+  }
   return process.resourceUsage().maxRSS;
 }
 
 /**
- * Resets this process's peak RSS (VmHWM, and with it maxRSS) to the current RSS, so that a later
- * maxRSS reading is the peak of what ran in between. Linux only; false where not permitted.
+ * Resets this process's peak RSS (VmHWM) to the current RSS, so that a later maxRssKB() reading is the
+ * peak of what ran in between. Linux only; false where not permitted.
  */
 export function resetPeakRss(): boolean {
   try {

@@ -12,7 +12,7 @@ The case (same keys as bench/models.ts sends to its own child):
 
 Memory is measured on the FIRST step in this fresh process, exactly as the TypeScript child does:
 the peak RSS is reset to the current RSS (/proc/self/clear_refs), then current RSS before the step and
-getrusage's ru_maxrss after it (both KB). Then `warmup - 1` more
+the peak (VmHWM) after it (both KB). Then `warmup - 1` more
 untimed steps and `repeats` timed ones.
 
 ACS is the reference package's algorithm (ACSConv's acs_conv_f): three F.conv3d calls with the 2D
@@ -188,8 +188,21 @@ def rss_kb():
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
+def max_rss_kb():
+    """Peak RSS so far, KB: VmHWM, which clear_refs resets. Not ru_maxrss: Linux folds into it the peak of
+    the parent process this one was forked from, so a child of a large benchmark would report that."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def reset_peak():
-    """Resets the peak RSS (VmHWM, ru_maxrss) to the current RSS, so a peak reached while building the
+    """Resets the peak RSS (VmHWM) to the current RSS, so a peak reached while building the
     model cannot hide the step's; Linux only, False where not permitted."""
     try:
         with open("/proc/self/clear_refs", "w") as f:
@@ -229,9 +242,9 @@ def main():
     gc.collect()  # as the TypeScript child does before its first step
     peak_reset = reset_peak()
     before = rss_kb()
-    max_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    max_before = max_rss_kb()
     run()
-    max_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    max_after = max_rss_kb()
     for _ in range(max(0, case.get("warmup", 1) - 1)):
         run()
     times = []
