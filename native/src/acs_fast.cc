@@ -476,7 +476,7 @@ void acs_fast_backward_weight(const AcsFastConv& c, const float* x, const float*
     }
   }
   if (hi <= lo) return;
-  const int64_t nC = (S + kChunk - 1) / kChunk, part_sz = (hi - lo) * Kg;
+  const int64_t nC = (S + kChunk - 1) / kChunk, M = hi - lo, part_sz = M * Kg;
   const int nth = num_threads();
   std::vector<std::vector<float>> partial(nth);
   std::vector<char> used(nth, 0);
@@ -516,7 +516,7 @@ void acs_fast_backward_weight(const AcsFastConv& c, const float* x, const float*
               for (int64_t ci = 0; ci < Cg; ci += cols) {
                 const int nb = static_cast<int>(std::min<int64_t>(cols, Cg - ci));
                 micro_dw_for(mr, nb)(steps, dyr, S, xt + ci * S, S, mk.data() + mi * kSteps, rm,
-                                     acc.data() + (co - lo) * Kg + ci * kk + t, Kg, kk);
+                                     acc.data() + (t * M + co - lo) * Cg + ci, Cg, 1);
               }
             }
           }
@@ -524,12 +524,21 @@ void acs_fast_backward_weight(const AcsFastConv& c, const float* x, const float*
       }
     }
   });
-  float* out = dw + lo * Kg;
-  for (int t = 0; t < nth; ++t) {
-    if (!used[t]) continue;
-    const float* q = partial[t].data();
-    for (int64_t i = 0; i < part_sz; ++i) out[i] += q[i];
-  }
+  // Partials are [tap][co][ci] (a micro-kernel's outputs on a few cache lines, one tap's slab compact);
+  // dw is [co][ci][tap].
+  parallel_for(M, [&](int64_t r0, int64_t r1, int) {
+    for (int th = 0; th < nth; ++th) {
+      if (!used[th]) continue;
+      const float* q = partial[th].data();
+      for (int64_t r = r0; r < r1; ++r) {
+        float* o = dw + (lo + r) * Kg;
+        for (int64_t t = 0; t < kk; ++t) {
+          const float* src = q + (t * M + r) * Cg;
+          for (int64_t ci = 0; ci < Cg; ++ci) o[ci * kk + t] += src[ci];
+        }
+      }
+    }
+  }, 4);
 }
 
 #else
