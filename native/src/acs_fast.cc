@@ -404,19 +404,28 @@ void acs_fast_forward(const AcsFastConv& c, const float* x, const float* w, cons
       split_rows(gs.r0, gs.r1, [&](int64_t r0, int64_t r1) {
         Block blk{r0, static_cast<int>(r1 - r0), {}, {}, 0, bias ? bias + r0 : nullptr};
         // K ordered (tap, ci): a tap's rows share masks and step by one channel.
-        blk.a.resize(static_cast<size_t>(Kg * blk.rows));
         for (int64_t t = 0; t < kk; ++t) {
           const int64_t mi = static_cast<int64_t>(pi) * kk + t;
           blk.segs.push_back({p.taps[t].phase_off + gs.gi * Cg * S + flat(c, taps[mi]), S, static_cast<int32_t>(Cg),
                               static_cast<int32_t>(mi)});
-          for (int64_t ci = 0; ci < Cg; ++ci) {
-            for (int r = 0; r < blk.rows; ++r) blk.a[(t * Cg + ci) * blk.rows + r] = w[(r0 + r) * Kg + ci * kk + t];
-          }
         }
         blocks.push_back(std::move(blk));
       });
     }
   }
+  // Deep layers carry megabytes of weights: pack blocks in parallel, reading each weight row in order.
+  parallel_for(static_cast<int64_t>(blocks.size()), [&](int64_t b0, int64_t b1, int) {
+    for (int64_t bi = b0; bi < b1; ++bi) {
+      Block& blk = blocks[bi];
+      blk.a.resize(static_cast<size_t>(Kg * blk.rows));
+      for (int r = 0; r < blk.rows; ++r) {
+        const float* src = w + (blk.r0 + r) * Kg;
+        for (int64_t ci = 0; ci < Cg; ++ci) {
+          for (int64_t t = 0; t < kk; ++t) blk.a[(t * Cg + ci) * blk.rows + r] = src[ci * kk + t];
+        }
+      }
+    }
+  });
   run_tiles(c, blocks, taps, x, c.Cin, y, c.Cout, false);
 }
 
@@ -435,6 +444,11 @@ void acs_fast_backward_input(const AcsFastConv& c, const float* dy, const float*
   std::vector<std::vector<GroupSeg>> gsegs;
   for (const AcsFastPart& p : c.parts) gsegs.push_back(group_segments(c, p));
   std::vector<Block> blocks;
+  struct SegSrc {
+    int64_t co0, t;
+  };
+  std::vector<std::vector<SegSrc>> seg_src;  // per block, per segment: its first output channel and tap
+  std::vector<SegSrc> srcs;
   for (const int64_t ph : phases) {
     for (int64_t gi = 0; gi < c.groups; ++gi) {
       split_rows(0, Cg, [&](int64_t i0, int64_t i1) {
@@ -448,17 +462,37 @@ void acs_fast_backward_input(const AcsFastConv& c, const float* dy, const float*
               if (p.taps[t].phase_off != ph) continue;
               const int64_t mi = static_cast<int64_t>(pi) * kk + t;
               blk.segs.push_back({gs.r0 * S + flat(c, taps[mi]), S, static_cast<int32_t>(nco), static_cast<int32_t>(mi)});
-              for (int64_t co = 0; co < nco; ++co) {
-                for (int r = 0; r < blk.rows; ++r) blk.a.push_back(w[(gs.r0 + co) * Kg + (i0 + r) * kk + t]);
-              }
+              srcs.push_back({gs.r0, t});
             }
           }
         }
         // Overwriting, a block no part reaches still writes its rows (zeros).
-        if (!blk.segs.empty() || !accumulate) blocks.push_back(std::move(blk));
+        if (!blk.segs.empty() || !accumulate) {
+          blocks.push_back(std::move(blk));
+          seg_src.push_back(std::move(srcs));
+        }
+        srcs.clear();
       });
     }
   }
+  // Pack in parallel: segment j of a block holds w[co0 + co, ci, tap] for its co range, rows ci of the block.
+  parallel_for(static_cast<int64_t>(blocks.size()), [&](int64_t b0, int64_t b1, int) {
+    for (int64_t bi = b0; bi < b1; ++bi) {
+      Block& blk = blocks[bi];
+      const int64_t i0 = blk.r0 % Cg, rows = blk.rows;
+      int64_t total = 0;
+      for (const Seg& sg : blk.segs) total += sg.count;
+      blk.a.resize(static_cast<size_t>(total * rows));
+      float* dst = blk.a.data();
+      for (size_t j = 0; j < blk.segs.size(); ++j) {
+        const SegSrc& src = seg_src[bi][j];
+        for (int32_t co = 0; co < blk.segs[j].count; ++co) {
+          const float* wr = w + (src.co0 + co) * Kg + i0 * kk + src.t;
+          for (int64_t r = 0; r < rows; ++r) *dst++ = wr[r * kk];
+        }
+      }
+    }
+  });
   run_tiles(c, blocks, taps, dy, c.Cout, dx, c.Cin, accumulate);
 }
 
