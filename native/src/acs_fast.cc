@@ -122,10 +122,22 @@ void range_masks(int64_t q0, int64_t S, __mmask16* m, int n) {
   }
 }
 
+// Where and how a microkernel writes its MR × 16·NV results: C rows ldc apart, the lanes in smask (one
+// mask per vector); added to C (`accumulate`), plus bias[r] per row (or none); `stream` stores full,
+// 64-byte-aligned vectors with non-temporal stores, which skip reading the line first (callers that
+// stream issue a store fence before anything reads C).
+struct Dst {
+  float* c;
+  int64_t ldc;
+  const __mmask16* smask;
+  bool accumulate, stream;
+  const float* bias;
+};
+
 // C[0:MR, 0:16·NV] (=|+=) Σ_k a[k, 0:MR] · B[k, :], B rows taken from the segments.
 template <int MR, int NV>
 ACS_FAST_TARGET void micro(const Seg* segs, int nseg, const float* a, int64_t astep, const float* b0,
-                           const __mmask16* masks, float* c, int64_t ldc, const __mmask16* smask, bool accumulate) {
+                           const __mmask16* masks, const Dst& d) {
   __m512 acc[MR][NV];
 #pragma GCC unroll 12
   for (int r = 0; r < MR; ++r)
@@ -153,19 +165,23 @@ ACS_FAST_TARGET void micro(const Seg* segs, int nseg, const float* a, int64_t as
   }
 #pragma GCC unroll 12
   for (int r = 0; r < MR; ++r) {
+    const __m512 bias = d.bias ? _mm512_set1_ps(d.bias[r]) : _mm512_setzero_ps();
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      float* cp = c + r * ldc + 16 * v;
-      __m512 o = acc[r][v];
-      if (accumulate) o = _mm512_add_ps(o, _mm512_maskz_loadu_ps(smask[v], cp));
-      _mm512_mask_storeu_ps(cp, smask[v], o);
+      float* cp = d.c + r * d.ldc + 16 * v;
+      __m512 o = _mm512_add_ps(acc[r][v], bias);
+      if (d.accumulate) o = _mm512_add_ps(o, _mm512_maskz_loadu_ps(d.smask[v], cp));
+      if (d.stream && d.smask[v] == 0xFFFF && (reinterpret_cast<uintptr_t>(cp) & 63) == 0) {
+        _mm512_stream_ps(cp, o);
+      } else {
+        _mm512_mask_storeu_ps(cp, d.smask[v], o);
+      }
     }
   }
 }
 
 // a: the block's K × MR values, row k at a + k·astep (astep = MR when packed).
-using MicroFn = void (*)(const Seg*, int, const float*, int64_t, const float*, const __mmask16*, float*, int64_t,
-                         const __mmask16*, bool);
+using MicroFn = void (*)(const Seg*, int, const float*, int64_t, const float*, const __mmask16*, const Dst&);
 
 // Blocks of up to 6 rows run 4 vectors wide; 7–12 rows run 2 vectors wide, twice per tile.
 MicroFn micro_for(int rows) {
@@ -206,22 +222,16 @@ std::vector<GroupSeg> group_segments(const AcsFastConv& c, const AcsFastPart& p)
   return out;
 }
 
-// The bias of `rows` output rows over one tile, added while the tile is still in L1.
-ACS_FAST_TARGET void add_rows(float* o, int64_t ld, const float* bias, int rows, const __mmask16* smask) {
-  for (int r = 0; r < rows; ++r) {
-    const __m512 b = _mm512_set1_ps(bias[r]);
-    for (int v = 0; v < 4; ++v) {
-      float* p = o + r * ld + 16 * v;
-      _mm512_mask_storeu_ps(p, smask[v], _mm512_add_ps(_mm512_maskz_loadu_ps(smask[v], p), b));
-    }
-  }
-}
+// Outputs from this size (bytes) up are written with non-temporal stores: they do not fit in cache for the
+// next op anyway, and a normal store first reads every line it writes.
+constexpr int64_t kStreamMinBytes = int64_t{4} << 20;
 
 // Runs every block over every tile of every batch item: out[n, blk rows, tile] (=|+=) blocks' GEMMs
 // with B read from in[n] + tile start.
 void run_tiles(const AcsFastConv& p, const std::vector<Block>& blocks, const std::vector<Delta>& taps, const float* in,
                int64_t in_ch, float* out, int64_t out_ch, bool accumulate) {
   const int64_t S = p.D * p.H * p.W, nT = (S + kTile - 1) / kTile;
+  const bool stream = !accumulate && p.N * out_ch * S * 4 >= kStreamMinBytes;
   parallel_for(p.N * nT, [&](int64_t b, int64_t e, int) {
     Coords c;
     std::vector<__mmask16> masks(taps.size() * 4);
@@ -237,17 +247,15 @@ void run_tiles(const AcsFastConv& p, const std::vector<Block>& blocks, const std
         const MicroFn fn = micro_for(blk.rows);
         const int nseg = static_cast<int>(blk.segs.size());
         float* ob = o + blk.out_off + blk.r0 * S;
-        if (blk.rows <= 6) {
-          fn(blk.segs.data(), nseg, blk.a.data(), blk.rows, bin, masks.data(), ob, S, smask, accumulate);
-        } else {
-          fn(blk.segs.data(), nseg, blk.a.data(), blk.rows, bin, masks.data(), ob, S, smask, accumulate);
-          if (q0 + 32 < S) {
-            fn(blk.segs.data(), nseg, blk.a.data(), blk.rows, bin + 32, masks.data() + 2, ob + 32, S, smask + 2, accumulate);
-          }
+        fn(blk.segs.data(), nseg, blk.a.data(), blk.rows, bin, masks.data(), Dst{ob, S, smask, accumulate, stream, blk.bias});
+        // 7–12 rows run two vectors wide: the tile's second half.
+        if (blk.rows > 6 && q0 + 32 < S) {
+          fn(blk.segs.data(), nseg, blk.a.data(), blk.rows, bin + 32, masks.data() + 2,
+             Dst{ob + 32, S, smask + 2, accumulate, stream, blk.bias});
         }
-        if (blk.bias) add_rows(ob, S, blk.bias, blk.rows, smask);
       }
     }
+    if (stream) _mm_sfence();
   });
 }
 
@@ -312,8 +320,10 @@ void gemm_block_tile(const FastA& A, size_t bi, const float* b, int64_t ldb, int
   const int rows = A.rows[bi];
   const MicroFn fn = micro_for(rows);
   float* cb = c + A.r0[bi] * ldc + q0;
-  fn(&seg, 1, A.block(bi), A.astep(bi), b + q0, m, cb, ldc, m, accumulate);
-  if (rows > 6 && q0 + 32 < ncols) fn(&seg, 1, A.block(bi), A.astep(bi), b + q0 + 32, m + 2, cb + 32, ldc, m + 2, accumulate);
+  fn(&seg, 1, A.block(bi), A.astep(bi), b + q0, m, Dst{cb, ldc, m, accumulate, false, nullptr});
+  if (rows > 6 && q0 + 32 < ncols) {
+    fn(&seg, 1, A.block(bi), A.astep(bi), b + q0 + 32, m + 2, Dst{cb + 32, ldc, m + 2, accumulate, false, nullptr});
+  }
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 // See docs/decisions.md.
 #include <napi.h>
 
+#include <cstdint>
+
 #include "registry.h"
 
 #if defined(__GLIBC__)
@@ -36,7 +38,14 @@ Napi::Value ReleaseFreeMemory(const Napi::CallbackInfo& info) {
 #endif
 }
 
+// alignmentPad(buffer) → bytes from the start of the ArrayBuffer to its first 64-byte boundary.
+Napi::Value AlignmentPad(const Napi::CallbackInfo& info) {
+  const auto p = reinterpret_cast<uintptr_t>(info[0].As<Napi::ArrayBuffer>().Data());
+  return Napi::Number::New(info.Env(), static_cast<double>((64 - p % 64) % 64));
+}
+
 }  // namespace
 }  // namespace acs
 
 ACS_EXPORT("releaseFreeMemory", acs::ReleaseFreeMemory);
+ACS_EXPORT("alignmentPad", acs::AlignmentPad);

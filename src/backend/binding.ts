@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 export interface NativeBinding {
   // --- memory (native/src/memory.cc): malloc_trim, returning the free part of the heap to the system
   releaseFreeMemory(): boolean;
+  alignmentPad(buffer: ArrayBuffer): number;
   // --- optimizer updates (native/src/optim.cc)
   sgdUpdate(p: Float32Array, g: Float32Array, buf: Float32Array | null, n: number, lr: number, momentum: number, dampening: number, wd: number, sign: number, nesterov: boolean, first: boolean): void;
   adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null, n: number, scalars: number[]): void;

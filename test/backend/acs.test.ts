@@ -42,6 +42,10 @@ const CASES: Case[] = [
   { name: 'depthwise, 7×6×5', N: 2, Cin: 6, Cout: 6, size: [7, 6, 5], k: 3, padding: [1, 1, 1], dilation: [1, 1, 1], groups: 6, split: [2, 2, 2] },
   { name: 'conv sampling (Conv2_5d), 4×9×6', N: 1, Cin: 3, Cout: 20, size: [4, 9, 6], k: 3, padding: [0, 1, 1], dilation: [1, 1, 1], groups: 1, sampling: 'conv', split: [20, 0, 0] },
   { name: 'large W (80): tiles within one row', N: 1, Cin: 2, Cout: 7, size: [2, 3, 80], k: 3, padding: [1, 1, 1], dilation: [1, 1, 1], groups: 1, split: [3, 2, 2] },
+  // Outputs of 4 MB and more are written with non-temporal stores (full aligned vectors) and masked
+  // stores at the edges; 33 is not a multiple of the 16-lane vector, so rows start unaligned too.
+  { name: 'output ≥ 4 MB (streaming stores), 32×33×35', N: 2, Cin: 3, Cout: 16, size: [32, 33, 35], k: 3, padding: [1, 1, 1], dilation: [1, 1, 1], groups: 1, split: [6, 5, 5] },
+  { name: 'output ≥ 4 MB, 16-aligned rows, 32³', N: 1, Cin: 3, Cout: 32, size: [32, 32, 32], k: 3, padding: [1, 1, 1], dilation: [1, 1, 1], groups: 1, split: [11, 11, 10] },
 ];
 
 // Every other geometry: strides 2 and 3 (per axis), padding 0, dilation, odd and anisotropic sizes, both
@@ -98,9 +102,10 @@ function run(c: Case, fast: boolean, threads: number, api: Api = 'part'): Result
     const x = rand(c.N * c.Cin * D * H * W, 1);
     const w = rand((c.Cout * c.Cin * c.k * c.k) / c.groups, 2);
     const dy = rand(c.N * c.Cout * oD * oH * oW, 3);
-    const y = new Float32Array(dy.length).fill(Number.NaN);
+    // As the ops allocate outputs: 64-byte aligned, so large ones take the streaming stores.
+    const y = backend.allocF32Uninit(dy.length).fill(Number.NaN);
     // dx and dw accumulate: start them non-zero to check the += contract.
-    const dx = api === 'overwrite' ? new Float32Array(x.length).fill(Number.NaN) : rand(x.length, 4);
+    const dx = api === 'overwrite' ? backend.allocF32Uninit(x.length).fill(Number.NaN) : rand(x.length, 4);
     const dw = rand(w.length, 5);
     let c0 = 0;
     if (api !== 'part') {
