@@ -223,7 +223,8 @@ std::vector<GroupSeg> group_segments(const AcsFastConv& c, const AcsFastPart& p)
 }
 
 // Outputs from this size (bytes) up are written with non-temporal stores: they do not fit in cache for the
-// next op anyway, and a normal store first reads every line it writes.
+// next op anyway, and stored normally they would evict the input rows the next tiles reread from L2.
+// (Plain elementwise ops, which reread nothing, measured no gain from streaming, so only this kernel does.)
 constexpr int64_t kStreamMinBytes = int64_t{4} << 20;
 
 // Runs every block over every tile of every batch item: out[n, blk rows, tile] (=|+=) blocks' GEMMs
