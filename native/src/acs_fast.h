@@ -34,6 +34,9 @@ struct AcsFastConv {
   int64_t taps_per_part() const { return parts.empty() ? 0 : static_cast<int64_t>(parts[0].taps.size()); }
 };
 
+// The fast path takes kernels up to this many taps wide along an axis (callers check).
+constexpr int64_t kAcsFastMaxKernel = 250;
+
 // Whether the CPU runs the fast path and it is enabled (acsSetFastPath, for tests and comparisons).
 bool acs_fast_usable();
 // Whether the fast paths are enabled at all (the batched small-output path runs on any CPU, with sgemm

@@ -57,7 +57,7 @@ struct Geom {
 bool fast_conv(const Geom& g, AcsFastConv* f) {
   if (!acs_fast_usable() || g.pointwise() || g.coutg < 8) return false;
   for (int a = 0; a < 3; ++a) {
-    if (g.s[a] != 1 || g.out[a] != g.in[a]) return false;
+    if (g.s[a] != 1 || g.out[a] != g.in[a] || g.k[a] > kAcsFastMaxKernel) return false;
   }
   AcsFastPart part{0, g.cout, {}};
   for (int64_t kd = 0; kd < g.k[0]; ++kd)
