@@ -40,7 +40,7 @@ const unet = (conv: ModelCase['conv']): ModelCase => ({
   optimizer: 'adam',
   loss: 'dice',
   warmup: 1,
-  repeats: envInt('BENCH_REPEATS', 3),
+  repeats: envInt('BENCH_REPEATS', 5),
   threads: THREADS,
 });
 
@@ -72,7 +72,7 @@ export async function runModelsBench(): Promise<string> {
 
   const out: string[] = [
     `Models, ${THREADS} threads, each case in a fresh process per side; ms = median of the timed steps after ` +
-      'warm-up (ResNet: 2 warm-up + 5 timed, UNet: 1 + 3 unless BENCH_REPEATS); PyTorch 1.13 runs the reference ' +
+      'warm-up (ResNet: 2 warm-up + 5 timed, UNet: 1 + 5 unless BENCH_REPEATS); PyTorch 1.13 runs the reference ' +
       'ACS algorithm (three conv3d + cat) on the same architectures.',
     '',
     '| case | ours ms | PyTorch ms | ours / PyTorch | ours peak Δ MB | PyTorch peak Δ MB | Δ ratio | ours peak total MB | PyTorch peak total MB |',
