@@ -1,15 +1,18 @@
 // ACS convolution kernels (DESIGN §4). One "part" is a contiguous range of output channels whose 2D
 // kernels run in one plane of the volume (axial: H×W, coronal: D×W, sagittal: D×H) while the third
-// axis is sampled. A part is a batch of 2D convolutions over a strided view of the input: we im2col
-// only the k² taps of its plane (tiled along the flattened output so the column buffer stays in L2)
-// and one GEMM writes straight into the part's channel slice of the output. No padded copies, no
-// permutes, no concatenation. The transposed ACS conv is the input-gradient kernel run forward.
+// axis is sampled. A part is a batch of 2D convolutions over a strided view of the input. Where its
+// geometry allows, all parts run together on the implicit-GEMM kernels (acs_fast.cc; geometry and
+// stride phases in acs_phases.cc); otherwise this file's paths run part by part: tiny outputs as one
+// batched GEMM, the rest by im2col of the plane's k² taps (tiled along the flattened output so the column
+// buffer stays in L2) and one GEMM straight into the part's channel slice of the output. No padded
+// copies, no permutes, no concatenation. The transposed ACS conv is the input-gradient kernel run forward.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
 #include "acs_fast.h"
+#include "acs_geo.h"
 #include "gemm.h"
 #include "napi_args.h"
 #include "registry.h"
@@ -17,21 +20,6 @@
 
 namespace acs {
 namespace {
-
-struct Geo {
-  int64_t N, Cin, D, H, W, Cout, oD, oH, oW, k;
-  int64_t st[3], pd[3], dl[3];
-  int64_t groups;
-  int plane;  // the sampled axis: 0 = D (axial part), 1 = H (coronal), 2 = W (sagittal)
-  // Sampling along that axis: DESIGN §4's ACS rule, or Conv3d's with a unit kernel (Conv2_5d).
-  bool conv_rule;
-  int64_t c0, c1;
-  int64_t in_sp() const { return D * H * W; }
-  int64_t out_sp() const { return oD * oH * oW; }
-  int64_t Mg() const { return Cout / groups; }
-  int64_t Cg() const { return Cin / groups; }
-  int64_t Kg() const { return Cg() * k * k; }
-};
 
 Geo geo_from(const std::vector<int64_t>& v) {
   Geo g;
@@ -239,160 +227,10 @@ std::vector<float>& workspace(size_t n) {
   return ws;
 }
 
-// Calling-thread buffers of the batched path, kept across calls: fresh megabyte allocations cost a page
-// fault per 4 KiB on every call.
-template <int Tag>
-float* keep(size_t n) {
-  thread_local std::vector<float> ws;
-  if (ws.size() < n) ws.resize(n);
-  return ws.data();
-}
-
-// A phase-volume buffer: kept across calls up to 16 MiB, above that allocated per call so a large
-// volume's copy does not stay resident between steps.
-class PhaseBuf {
- public:
-  explicit PhaseBuf(size_t n) : p_(n <= (size_t{1} << 22) ? keep<2>(n) : (own_.resize(n), own_.data())) {}
-  float* data() const { return p_; }
-
- private:
-  std::vector<float> own_;
-  float* p_;
-};
 
 FastA& kept_a() {
   thread_local FastA a;
   return a;
-}
-
-// The implicit-GEMM path (acs_fast.cc) applies when every axis has o = ceil(n / stride): stride-1
-// same-size parts, and strided ones with "same"-style padding (ResNet's 3×3 and 1×1 stride-2 convs, the 7×7
-// stem). *split says whether x must first be split into phase volumes (some stride > 1).
-bool fast_geometry(const Geo& g, AcsFastConv* f, bool* split) {
-  const int64_t n[3] = {g.D, g.H, g.W}, o[3] = {g.oD, g.oH, g.oW};
-  *split = false;
-  for (int a = 0; a < 3; ++a) {
-    if ((n[a] + g.st[a] - 1) / g.st[a] != o[a]) return false;
-    if (g.st[a] > 1) *split = true;
-  }
-  if (!acs_fast_usable() || g.k > kAcsFastMaxKernel) return false;
-  *f = AcsFastConv{g.N, g.Cin, g.Cout, g.oD, g.oH, g.oW, g.groups, {AcsFastPart{g.c0, g.c1, {}}}};
-  std::vector<AcsFastTap>& taps = f->parts[0].taps;
-  // Input coordinate of output j along axis a for a tap: st·j + c, c = off[a] + t·step[a] (DESIGN §4).
-  int64_t off[3], step[3];
-  for (int a = 0; a < 3; ++a) {
-    step[a] = 0;
-    if (a != g.plane) {
-      off[a] = -g.pd[a];
-      step[a] = g.dl[a];
-    } else if (g.conv_rule) {
-      off[a] = -g.pd[a];
-    } else {
-      // Tables' rule: the shortcut (positions st·j) when it yields the right length, else k/2 − pad + st·j.
-      const bool same_or_half = o[a] == n[a] || 2 * o[a] == n[a];
-      off[a] = same_or_half ? 0 : g.k / 2 - g.pd[a];  // ceil(n / st) == o holds here
-    }
-  }
-  const int64_t S = g.out_sp();
-  for (int64_t kp = 0; kp < g.k; ++kp) {
-    for (int64_t kq = 0; kq < g.k; ++kq) {
-      int64_t t[3];
-      if (g.plane == 0) { t[0] = 0; t[1] = kp; t[2] = kq; }
-      else if (g.plane == 1) { t[0] = kp; t[1] = 0; t[2] = kq; }
-      else { t[0] = kp; t[1] = kq; t[2] = 0; }
-      int64_t q[3], phase = 0;
-      for (int a = 0; a < 3; ++a) {
-        const int64_t c = off[a] + t[a] * step[a];
-        const int64_t ph = ((c % g.st[a]) + g.st[a]) % g.st[a];
-        q[a] = (c - ph) / g.st[a];
-        phase = phase * g.st[a] + ph;
-      }
-      taps.push_back({q[0], q[1], q[2], phase * g.N * g.Cin * S});
-    }
-  }
-  return true;
-}
-
-// Phase volumes of a strided geometry: xs[phase][n][c][j] = x[n, c, st·j + phase] per axis (zero past the end).
-int64_t phase_count(const Geo& g) { return g.st[0] * g.st[1] * g.st[2]; }
-
-// The phase volumes the parts' taps read (a part's sampled axis reads one phase of it).
-std::vector<int64_t> used_phases(const Geo& g, const AcsFastConv& f) {
-  std::vector<char> used(phase_count(g), 0);
-  for (const AcsFastPart& p : f.parts) {
-    for (const AcsFastTap& t : p.taps) used[t.phase_off / (g.N * g.Cin * g.out_sp())] = 1;
-  }
-  std::vector<int64_t> out;
-  for (int64_t ph = 0; ph < phase_count(g); ++ph) {
-    if (used[ph]) out.push_back(ph);
-  }
-  return out;
-}
-
-void split_phases(const Geo& g, const std::vector<int64_t>& phases, const float* x, float* xs) {
-  const int64_t S = g.out_sp(), NC = g.N * g.Cin, np = static_cast<int64_t>(phases.size());
-  const bool vec = acs_fast_usable() && g.st[2] == 2 && g.W >= 32;
-  parallel_for(NC * np, [&](int64_t b, int64_t e, int) {
-    for (int64_t task = b; task < e; ++task) {
-      const int64_t ph = phases[task / NC], nc = task % NC;
-      const int64_t pd = ph / (g.st[1] * g.st[2]), phh = (ph / g.st[2]) % g.st[1], pw = ph % g.st[2];
-      const float* xc = x + nc * g.in_sp();
-      float* out = xs + (ph * NC + nc) * S;
-      const int64_t valid = (g.W - pw + g.st[2] - 1) / g.st[2];  // phase entries inside the row
-      for (int64_t j = 0; j < g.oD; ++j) {
-        const int64_t d = g.st[0] * j + pd;
-        for (int64_t i = 0; i < g.oH; ++i) {
-          float* o = out + (j * g.oH + i) * g.oW;
-          const int64_t h = g.st[1] * i + phh;
-          if (d >= g.D || h >= g.H) {
-            std::memset(o, 0, sizeof(float) * g.oW);
-            continue;
-          }
-          const float* xr = xc + (d * g.H + h) * g.W + pw;
-          if (g.st[2] == 1) {
-            std::memcpy(o, xr, sizeof(float) * g.W);
-          } else if (vec) {
-            acs_fast_gather2(o, xr, valid);
-          } else {
-            for (int64_t l = 0; l < valid; ++l) o[l] = xr[g.st[2] * l];
-          }
-          for (int64_t l = valid; l < g.oW; ++l) o[l] = 0.f;
-        }
-      }
-    }
-  });
-}
-
-// The adjoint of split_phases: dx[n, c, st·j + phase] += dxs[phase][n][c][j].
-void merge_phases(const Geo& g, const std::vector<int64_t>& phases, const float* dxs, float* dx) {
-  const int64_t S = g.out_sp(), NC = g.N * g.Cin;
-  const bool vec = acs_fast_usable() && g.st[2] == 2 && g.W >= 32;
-  // Threads own (n, c) planes; phases run inside so no two threads add into one plane.
-  parallel_for(NC, [&](int64_t b, int64_t e, int) {
-    for (int64_t nc = b; nc < e; ++nc) {
-      float* xc = dx + nc * g.in_sp();
-      for (const int64_t ph : phases) {
-        const int64_t pd = ph / (g.st[1] * g.st[2]), phh = (ph / g.st[2]) % g.st[1], pw = ph % g.st[2];
-        const float* in = dxs + (ph * NC + nc) * S;
-        const int64_t cnt = (g.W - pw + g.st[2] - 1) / g.st[2];
-        for (int64_t j = 0; j < g.oD; ++j) {
-          const int64_t d = g.st[0] * j + pd;
-          if (d >= g.D) break;
-          for (int64_t i = 0; i < g.oH; ++i) {
-            const int64_t h = g.st[1] * i + phh;
-            if (h >= g.H) break;
-            const float* src = in + (j * g.oH + i) * g.oW;
-            float* xr = xc + (d * g.H + h) * g.W + pw;
-            if (vec) {
-              acs_fast_scatter_add2(xr, src, cnt);
-            } else {
-              for (int64_t l = 0; l < cnt; ++l) xr[g.st[2] * l] += src[l];
-            }
-          }
-        }
-      }
-    }
-  });
 }
 
 // Small outputs (deep layers: 2³–3³ positions per item) leave a per-item tile mostly empty lanes and
