@@ -1,4 +1,4 @@
-import { allocF32Uninit } from '../backend/alloc.js';
+import { allocF32Uninit, beginGradPool, bornInGradPool, endGradPool, recycleF32 } from '../backend/alloc.js';
 import { addInPlace, binaryOp } from '../backend/elementwise.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { sameShape, shapeStr } from '../util/shape.js';
@@ -10,16 +10,19 @@ import { noGrad } from './grad-mode.js';
  * fresh array the first time; `owned` records those arrays, which nothing else can see, so later sums
  * into the same accumulator (a tensor with many consumers, like a residual stream) add in place.
  */
-function addInto(acc: Tensor | undefined, g: Tensor, owned: Set<Float32Array>): Tensor {
+function addInto(acc: Tensor | undefined, g: Tensor, owned: Set<Float32Array>, free?: (a: Float32Array) => void): Tensor {
   if (!acc) return g;
   const a = acc.data as Float32Array;
   if (owned.has(a)) {
     addInPlace(a, g.data as Float32Array);
+    free?.(g.data as Float32Array);
     return acc;
   }
   const out = allocF32Uninit(a.length);
   binaryOp('add', 'same', a, g.data as Float32Array, out);
   owned.add(out);
+  free?.(a);
+  free?.(g.data as Float32Array);
   return new Tensor(out, acc.shape, 'float32');
 }
 
@@ -69,44 +72,89 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   const owned = new Set<Float32Array>();
-  noGrad(() => {
-    for (const t of order) {
-      const g = grads.get(t);
-      grads.delete(t);
-      if (!g) continue;
-      // Once handed to a rule (which may pass it on to several inputs), a sum is no longer private.
-      const mine = owned.delete(g.data as Float32Array);
-      const node = t.gradFn;
-      if (!node) {
-        // Own the leaf's gradient: rules may share one gradient tensor between inputs, so copy it
-        // unless it is a private sum. Never add into an existing t.grad: the caller may hold it.
-        t.grad = t.grad ? addInto(t.grad, g, new Set()) : mine ? g : g.clone();
-        continue;
-      }
-      if (!node.backward) {
-        throw new ValueError(
-          `backward: the graph through ${node.name} was already freed; call backward({ retainGraph: true }) the first time`,
-        );
-      }
-      const inGrads = node.backward(g);
-      node.inputs.forEach((inp, k) => {
-        const ig = inGrads[k];
-        if (!inp.requiresGrad || !ig) return;
-        if (!sameShape(ig.shape, inp.shape)) {
-          throw new ShapeError(
-            `backward: ${node.name} produced a gradient of shape ${shapeStr(ig.shape)} for an input of shape ${shapeStr(inp.shape)}`,
+  // Gradient buffers this pass may reuse once consumed (alloc.ts's pool): allocated during the pass, made
+  // by a built-in rule or by a sum here, and given to one input only. The caller's seed, a leaf's .grad,
+  // anything a user's rule (`custom`) returned or received, and buffers a rule passed through or shared
+  // between inputs are never reused.
+  const trusted = new Set<ArrayBufferLike>();
+  const shared = new Set<ArrayBufferLike>();
+  const free = (a: Float32Array): void => {
+    if (trusted.delete(a.buffer) && !shared.has(a.buffer)) recycleF32(a);
+  };
+  const trust = (a: Float32Array): void => {
+    if (bornInGradPool(a)) trusted.add(a.buffer);
+  };
+  beginGradPool();
+  try {
+    noGrad(() => {
+      for (const t of order) {
+        const g = grads.get(t);
+        grads.delete(t);
+        if (!g) continue;
+        const gd = g.data as Float32Array;
+        // Once handed to a rule (which may pass it on to several inputs), a sum is no longer private.
+        const mine = owned.delete(gd);
+        const node = t.gradFn;
+        if (!node) {
+          // Own the leaf's gradient: rules may share one gradient tensor between inputs, so copy it
+          // unless it is a private sum. Never add into an existing t.grad: the caller may hold it.
+          if (t.grad) {
+            t.grad = addInto(t.grad, g, new Set());
+            free(gd);
+          } else if (mine) {
+            trusted.delete(gd.buffer);
+            t.grad = g;
+          } else {
+            t.grad = g.clone();
+            free(gd);
+          }
+          continue;
+        }
+        if (!node.backward) {
+          throw new ValueError(
+            `backward: the graph through ${node.name} was already freed; call backward({ retainGraph: true }) the first time`,
           );
         }
-        grads.set(inp, addInto(grads.get(inp), ig, owned));
-      });
-      if (!retainGraph) {
-        // Free the closure (and the activations it saved) and the edges; the node stays so a second
-        // backward through it reports the freed graph instead of treating `t` as a leaf.
-        node.backward = null;
-        node.inputs = [];
+        if (node.custom) trusted.delete(gd.buffer); // a user's rule may keep what it receives
+        const inGrads = node.backward(g);
+        // A buffer handed to several inputs is never reused (decided before any sum can free it).
+        const seen = new Set<ArrayBufferLike>();
+        node.inputs.forEach((inp, k) => {
+          const ig = inGrads[k];
+          if (!inp.requiresGrad || !ig) return;
+          const b = (ig.data as Float32Array).buffer;
+          if (seen.has(b)) shared.add(b);
+          seen.add(b);
+        });
+        let passed = false;
+        node.inputs.forEach((inp, k) => {
+          const ig = inGrads[k];
+          if (!inp.requiresGrad || !ig) return;
+          if (!sameShape(ig.shape, inp.shape)) {
+            throw new ShapeError(
+              `backward: ${node.name} produced a gradient of shape ${shapeStr(ig.shape)} for an input of shape ${shapeStr(inp.shape)}`,
+            );
+          }
+          const b = (ig.data as Float32Array).buffer;
+          if (b === gd.buffer) passed = true;
+          if (!node.custom && b !== gd.buffer) trust(ig.data as Float32Array);
+          const before = grads.get(inp);
+          const sum = addInto(before, ig, owned, free);
+          if (sum !== ig && sum !== before) trust(sum.data as Float32Array);
+          grads.set(inp, sum);
+        });
+        if (!passed) free(gd);
+        if (!retainGraph) {
+          // Free the closure (and the activations it saved) and the edges; the node stays so a second
+          // backward through it reports the freed graph instead of treating `t` as a leaf.
+          node.backward = null;
+          node.inputs = [];
+        }
       }
-    }
-  });
+    });
+  } finally {
+    endGradPool();
+  }
 }
 
 setBackwardImpl(runBackward);

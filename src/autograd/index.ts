@@ -1,3 +1,3 @@
 export { isGradEnabled, noGrad, enableGrad } from './grad-mode.js';
-export { record, needsGrad } from './record.js';
+export { recordCustom as record, needsGrad } from './record.js';
 export { backwardInstalled } from './backward.js';

@@ -32,3 +32,18 @@ export function needsGrad(...inputs: readonly Tensor<DType>[]): boolean {
   for (const t of inputs) if (t.requiresGrad) return true;
   return false;
 }
+
+/**
+ * `record` for rules written outside this package (exported as `record`). Such a rule may keep the gradient
+ * it receives or return a tensor it also keeps, so the engine never reuses those buffers (see backward.ts).
+ */
+export function recordCustom<T extends Tensor<DType>>(
+  out: T,
+  name: string,
+  inputs: readonly Tensor<DType>[],
+  backward: (grad: Tensor) => readonly (Tensor | null)[],
+): T {
+  const r = record(out, name, inputs, backward);
+  if (r.gradFn) r.gradFn.custom = true;
+  return r;
+}

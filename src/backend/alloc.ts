@@ -21,10 +21,67 @@ const UNINIT_MIN_BYTES = 64 << 10;
  */
 export function allocF32Uninit(n: number): Float32Array {
   if (n * 4 < UNINIT_MIN_BYTES) return new Float32Array(n);
+  if (pool) {
+    const reused = pool.get(n)?.pop();
+    if (reused) return reused;
+  }
+  const a = allocAligned(n);
+  born?.add(a);
+  return a;
+}
+
+function allocAligned(n: number): Float32Array {
   // Started on a 64-byte boundary (a cache line, an AVX-512 vector), so kernels can write whole lines
   // with non-temporal stores; the array views its ArrayBuffer from that offset.
   const buf = Buffer.allocUnsafeSlow(n * 4 + 64).buffer;
   return new Float32Array(buf, native.alignmentPad(buf), n);
+}
+
+/**
+ * Buffers freed during one backward pass, by length, and the buffers allocated during it. While a pass is
+ * open (beginGradPool … endGradPool, run by the autograd engine), allocF32Uninit serves a request from a
+ * freed buffer of the same length: no malloc, and no new ArrayBuffer memory for V8 to count towards its
+ * next garbage collection (it collects about every 64 MB of new ArrayBuffer memory, ~30 times in a UNet
+ * training step). Only the engine frees buffers, and only ones it can prove nothing else holds.
+ */
+let pool: Map<number, Float32Array[]> | null = null;
+let born: WeakSet<Float32Array> | null = null;
+let reuseEnabled = true;
+
+/**
+ * Enables or disables the reuse of gradient buffers within a backward pass; returns the previous
+ * setting. For tests and comparisons: results are identical either way.
+ */
+export function setGradBufferReuse(enabled: boolean): boolean {
+  const prev = reuseEnabled;
+  reuseEnabled = enabled;
+  return prev;
+}
+
+/** Opens a pool for one backward pass. */
+export function beginGradPool(): void {
+  if (!reuseEnabled) return;
+  pool = new Map();
+  born = new WeakSet();
+}
+
+/** Closes the pool: its buffers are left to the garbage collector. */
+export function endGradPool(): void {
+  pool = null;
+  born = null;
+}
+
+/** Whether `a` was allocated by allocF32Uninit while the current pool was open. */
+export function bornInGradPool(a: Float32Array): boolean {
+  return born !== null && born.has(a);
+}
+
+/** Gives `a` back for reuse within the open pass. The caller guarantees nothing else references it. */
+export function recycleF32(a: Float32Array): void {
+  if (!pool || a.length * 4 < UNINIT_MIN_BYTES) return;
+  const list = pool.get(a.length);
+  if (list) list.push(a);
+  else pool.set(a.length, [a]);
 }
 
 /**

@@ -13,6 +13,8 @@ export interface GradNode {
   readonly name: string;
   inputs: readonly Tensor[];
   backward: ((grad: Tensor) => readonly (Tensor | null)[]) | null;
+  /** Recorded through the public `record` (a user's rule): the engine makes no assumption about what it keeps. */
+  custom?: boolean;
 }
 
 type BackwardImpl = (t: Tensor, grad: Tensor | undefined, retainGraph: boolean) => void;

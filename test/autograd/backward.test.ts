@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Tensor, tensor, record, noGrad } from '../../src/index.js';
+import { F, Tensor, backend, manualSeed, noGrad, randn, record, tensor } from '../../src/index.js';
 
 // A tiny op built only on record(), so the autograd core is tested without the op library.
 function mulRaw(a: Tensor, b: Tensor): Tensor {
@@ -83,4 +83,52 @@ test('gradient sums stay private when a rule shares one gradient between inputs'
   sumRaw(mulRaw(x, three)).backward(); // +3, into a new array: the caller's reference keeps its values
   assert.deepEqual(Array.from(x.grad!.data), [39, 39]);
   assert.deepEqual(Array.from(held.data), [36, 36]);
+});
+
+test('gradient buffers reused within a backward pass: large graphs get identical gradients with and without reuse', () => {
+  // Residual adds, a tensor with several consumers, a concatenation and a rule that passes its gradient
+  // through (reshape), on tensors large enough for the pool (≥ 64 KB).
+  const run = (reuse: boolean): number[][] => {
+    const prev = backend.setGradBufferReuse(reuse);
+    try {
+      manualSeed(3);
+      const x = randn([2, 4, 16, 16, 16]).requiresGrad_();
+      const w1 = randn([4, 4, 3, 3, 3]).requiresGrad_();
+      const w2 = randn([4, 4, 3, 3]).requiresGrad_();
+      const a = F.relu(F.conv3d(x, w1, null, { padding: 1 }));
+      const b = F.add(F.acsConv(a, w2, null, { padding: 1 }), x); // residual
+      const c = F.add(F.relu(b), a); // a has two consumers
+      const d = F.reshape(F.cat([c, F.mul(b, 2)], 1), [2, 8, 4096]);
+      F.sum(F.mul(d, d)).backward();
+      return [x, w1, w2].map((t) => Array.from(t.grad!.data));
+    } finally {
+      backend.setGradBufferReuse(prev);
+    }
+  };
+  assert.deepEqual(run(true), run(false));
+});
+
+test('gradient reuse never touches what a user rule keeps or a caller holds', () => {
+  manualSeed(4);
+  const n = 50_000; // above the pool's minimum size
+  const x = randn([n]).requiresGrad_();
+  const kept: Float32Array[] = [];
+  const cached = new Float32Array(n).fill(0.5);
+  // A user's rule that keeps the gradient it receives and returns a tensor it also keeps.
+  const custom = (t: Tensor): Tensor =>
+    record(new Tensor(Float32Array.from(t.data), t.shape, 'float32'), 'Keep', [t], (g) => {
+      kept.push(g.data as Float32Array);
+      return [new Tensor(cached, t.shape, 'float32')];
+    });
+  const mid = custom(F.mul(F.relu(x), 3));
+  const y = F.relu(mid);
+  const seed = new Tensor(new Float32Array(n).fill(1), [n], 'float32');
+  const seedCopy = Float32Array.from(seed.data);
+  // The rule's own upstream ops (mul, relu) allocate gradients of the same size after it ran: a buffer
+  // wrongly given back would be overwritten by them.
+  y.backward(seed);
+  const expected = Float32Array.from(mid.data, (v) => (v > 0 ? 1 : 0));
+  assert.deepEqual(kept[0], expected, 'the gradient a user rule kept was overwritten');
+  assert.ok(cached.every((v) => v === 0.5), "the rule's cached gradient was overwritten");
+  assert.deepEqual(seed.data, seedCopy);
 });
