@@ -23,9 +23,14 @@ for (let i = 0; i < 7; i++) {
 }
 const held = Array.from({ length: 8 }, () => new Float32Array(8 << 20).fill(1)); // 256 MB
 held.length = 0;
-globalThis.gc();
+// V8 may free collected buffers on a background thread after gc() returns: give it a few chances.
 const before = rss();
-const released = releaseFreeMemory();
+let released = false;
+for (let i = 0; i < 10 && before - rss() < 128; i++) {
+  globalThis.gc();
+  await new Promise((r) => setTimeout(r, 50));
+  released = releaseFreeMemory() || released;
+}
 console.log(JSON.stringify({ perStep, released, before, after: rss() }));
 `;
 
