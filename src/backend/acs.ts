@@ -108,7 +108,7 @@ function packParts(g: AcsGeometry, parts: readonly AcsPartSpec[], fn: string, sa
 /**
  * The parts of one convolution together: y[:, c0:c1] = each part's convolution, plus `bias` [Cout] on
  * those channels when given. Where every part takes the implicit-GEMM path they run as one kernel (one
- * pass over the output tiles, the bias added while a tile is in cache); otherwise part by part.
+ * pass over the output tiles, the bias added in registers); otherwise part by part.
  */
 export function acsForward(
   x: Float32Array,
