@@ -13,6 +13,7 @@
 
 #include "acs_fast.h"
 #include "acs_geo.h"
+#include "elementwise.h"
 #include "gemm.h"
 #include "napi_args.h"
 #include "registry.h"
@@ -535,16 +536,9 @@ void acs_forward(const std::vector<Geo>& parts, const float* x, const float* w, 
   if (!fused_geometry(parts, true, &c, &split)) {
     for (const Geo& p : parts) part_forward(p, x, w, y);
     if (!bias) return;
-    const int64_t S = g.out_sp();
-    parallel_for(g.N * g.Cout, [&](int64_t i0, int64_t i1, int) {
-      for (int64_t i = i0; i < i1; ++i) {
-        const int64_t ch = i % g.Cout;
-        const bool in_part = std::any_of(parts.begin(), parts.end(), [&](const Geo& p) { return ch >= p.c0 && ch < p.c1; });
-        if (!in_part) continue;
-        float* o = y + i * S;
-        for (int64_t j = 0; j < S; ++j) o[j] += bias[ch];
-      }
-    }, 4);
+    for (const Geo& p : parts) {
+      for (int64_t n = 0; n < g.N; ++n) add_channel(y + (n * g.Cout + p.c0) * g.out_sp(), bias + p.c0, 1, p.c1 - p.c0, g.out_sp());
+    }
     return;
   }
   if (!split) return acs_fast_forward(c, x, w, bias, y);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "acs_fast.h"
+#include "elementwise.h"
 #include "gemm.h"
 #include "napi_args.h"
 #include "registry.h"
@@ -177,17 +178,6 @@ void col2im(const Geom& g, const float* col, int64_t r0, int64_t r1, float* dx) 
   }
 }
 
-void add_bias(const Geom& g, const float* b, float* out) {
-  if (!b) return;
-  parallel_for(g.n * g.cout, [&](int64_t i0, int64_t i1, int) {
-    for (int64_t i = i0; i < i1; ++i) {
-      const float v = b[i % g.cout];
-      float* o = out + i * g.out_sp;
-      for (int64_t j = 0; j < g.out_sp; ++j) o[j] += v;
-    }
-  }, 4);
-}
-
 // out[N, Cout, oD, oH, oW] = conv(x, w) + b.
 void conv_forward(const Geom& g, const float* x, const float* w, const float* b, float* out) {
   AcsFastConv f;
@@ -213,7 +203,7 @@ void conv_forward(const Geom& g, const float* x, const float* w, const float* b,
       }
     }
   });
-  add_bias(g, b, out);
+  if (b) add_channel(out, b, g.n, g.cout, g.out_sp);
 }
 
 // dx[N, Cin, D, H, W] = conv's input gradient (dx is overwritten). Tiles of one image and group
@@ -326,15 +316,7 @@ Napi::Value ConvBackwardInput(const Napi::CallbackInfo& info) {
   float* dx = f32(info, 3);
   conv_backward_input(g, f32(info, 1), f32(info, 2), dx);
   const float* b = f32_or_null(info, 4);
-  if (b) {
-    parallel_for(g.n * g.cin, [&](int64_t i0, int64_t i1, int) {
-      for (int64_t i = i0; i < i1; ++i) {
-        const float v = b[i % g.cin];
-        float* o = dx + i * g.in_sp;
-        for (int64_t j = 0; j < g.in_sp; ++j) o[j] += v;
-      }
-    }, 4);
-  }
+  if (b) add_channel(dx, b, g.n, g.cin, g.in_sp);
   return info.Env().Undefined();
 }
 

@@ -17,6 +17,9 @@ namespace acs {
 
 namespace {
 
+// Chunks of at least this many elements per thread: below it, waking a worker costs more than it saves.
+constexpr int64_t kMinChunk = 1 << 16;
+
 const EwKernels* pick_best() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
@@ -37,6 +40,16 @@ const EwKernels*& current() {
 }  // namespace
 
 const EwKernels& ew() { return *current(); }
+
+void add_channel(float* y, const float* bias, int64_t outer, int64_t C, int64_t inner) {
+  parallel_for(outer * C, [&](int64_t b, int64_t e, int) {
+    for (int64_t r = b; r < e; ++r) {
+      const float v = bias[r % C];
+      float* row = y + r * inner;
+      for (int64_t i = 0; i < inner; ++i) row[i] += v;
+    }
+  }, std::max<int64_t>(1, kMinChunk / std::max<int64_t>(1, inner)));
+}
 
 bool ew_set(const char* name) {
   const std::string n(name);
@@ -60,9 +73,6 @@ bool ew_set(const char* name) {
 }
 
 namespace {
-
-// Chunks of at least this many elements per thread: below it, waking a worker costs more than it saves.
-constexpr int64_t kMinChunk = 1 << 16;
 
 // Number of inner-position blocks per outer index for the middle-axis kernels.
 int64_t blocks(int64_t inner) { return (inner + kSoftmaxBlock - 1) / kSoftmaxBlock; }
@@ -216,16 +226,7 @@ Napi::Value AddInPlace(const Napi::CallbackInfo& info) {
 
 // addChannelInPlace(y, b, outer, C, inner): y[o, c, i] += b[c] (a bias over [outer, C, inner]).
 Napi::Value AddChannelInPlace(const Napi::CallbackInfo& info) {
-  float* y = f32(info, 0);
-  const float* bias = f32(info, 1);
-  const int64_t outer = num(info, 2), C = num(info, 3), inner = num(info, 4);
-  parallel_for(outer * C, [&](int64_t b, int64_t e, int) {
-    for (int64_t r = b; r < e; ++r) {
-      const float v = bias[r % C];
-      float* row = y + r * inner;
-      for (int64_t i = 0; i < inner; ++i) row[i] += v;
-    }
-  }, std::max<int64_t>(1, kMinChunk / std::max<int64_t>(1, inner)));
+  add_channel(f32(info, 0), f32(info, 1), num(info, 2), num(info, 3), num(info, 4));
   return info.Env().Undefined();
 }
 

@@ -49,4 +49,7 @@ const EwKernels& ew();
 // Forces "generic", "avx2" or "avx512"; false when unavailable.
 bool ew_set(const char* name);
 
+// y[o, c, i] += bias[c] for y viewed as [outer, C, inner], threaded: the bias of every convolution kind.
+void add_channel(float* y, const float* bias, int64_t outer, int64_t C, int64_t inner);
+
 }  // namespace acs
