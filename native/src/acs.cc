@@ -360,19 +360,12 @@ void batched_backward_input(const Geo& g, const Tables& tb, const std::vector<Se
   }
 }
 
-// y[n, c0:c1] = part convolution of x with w[c0:c1] (overwrites the slice).
+// y[n, c0:c1] = part convolution of x with w[c0:c1] (overwrites the slice), where the implicit-GEMM kernel
+// does not apply (acs_forward tries it first).
 void part_forward(const Geo& g, const float* x, const float* w, float* y) {
-  AcsFastConv f;
   const std::vector<Segment> seg = segments(g);
   if (seg.empty()) return;
   const Tables tb(g);
-  bool split;
-  if (fast_geometry(g, &f, &split) && !tiny_output(g)) {
-    if (!split) return acs_fast_forward(f, x, w, nullptr, y);
-    const PhaseBuf xs(phase_count(g) * g.N * g.Cin * g.out_sp());
-    split_phases(g, used_phases(g, f), x, xs.data());
-    return acs_fast_forward(f, xs.data(), w, nullptr, y);
-  }
   if (batched_geometry(g, seg)) return batched_forward(g, tb, seg, x, w, y);
   const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
   const int64_t nG = static_cast<int64_t>(seg.size());
@@ -405,18 +398,10 @@ void part_forward(const Geo& g, const float* x, const float* w, float* y) {
 
 // dw[c0:c1] += Σ_n,t dy[n, c0:c1, t] · col[:, t]ᵀ, with per-thread partial sums reduced at the end.
 void part_backward_weight(const Geo& g, const float* x, const float* dy, float* dw) {
-  AcsFastConv f;
   const std::vector<Segment> seg = segments(g);
   if (seg.empty()) return;
   const Tables tb(g);
   if (batched_geometry(g, seg)) return batched_backward_weight(g, tb, seg, x, dy, dw);
-  bool split;
-  if (fast_geometry(g, &f, &split)) {
-    if (!split) return acs_fast_backward_weight(f, x, dy, dw);
-    const PhaseBuf xs(phase_count(g) * g.N * g.Cin * g.out_sp());
-    split_phases(g, used_phases(g, f), x, xs.data());
-    return acs_fast_backward_weight(f, xs.data(), dy, dw);
-  }
   const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp();
   const int64_t nG = static_cast<int64_t>(seg.size());
   const int64_t T = tile_width(Kg, S, g.N * nG), nT = (S + T - 1) / T;
@@ -450,21 +435,9 @@ void part_backward_weight(const Geo& g, const float* x, const float* dy, float* 
 // dx += col2im(w[c0:c1]ᵀ · dy[n, c0:c1]). Threads own disjoint input-channel blocks, so the scatter
 // needs no atomics.
 void part_backward_input(const Geo& g, const float* dy, const float* w, float* dx) {
-  AcsFastConv f;
   const std::vector<Segment> seg = segments(g);
   if (seg.empty()) return;
   const Tables tb(g);
-  bool split;
-  if (fast_geometry(g, &f, &split) && !tiny_output(g)) {
-    if (!split) return acs_fast_backward_input(f, dy, w, dx, true);
-    const int64_t vol = g.N * g.Cin * g.out_sp();
-    const PhaseBuf buf(phase_count(g) * vol);
-    float* dxs = buf.data();
-    const std::vector<int64_t> phases = used_phases(g, f);
-    for (const int64_t ph : phases) std::memset(dxs + ph * vol, 0, sizeof(float) * vol);
-    acs_fast_backward_input(f, dy, w, dxs, true);
-    return merge_phases(g, phases, dxs, dx);
-  }
   if (batched_geometry(g, seg)) return batched_backward_input(g, tb, seg, dy, w, dx);
   const int64_t Cg = g.Cg(), Kg = g.Kg(), S = g.out_sp(), DHW = g.in_sp(), kk = g.k * g.k;
   const int64_t nG = static_cast<int64_t>(seg.size());
@@ -527,24 +500,34 @@ bool fused_geometry(const std::vector<Geo>& parts, bool tiles, AcsFastConv* c, b
   return !c->parts.empty();
 }
 
-// y = every part's convolution (+ bias over the parts' channels): fused when all parts are fast, else
-// part by part with the bias added afterwards.
+// Runs fn on x, or, for a strided geometry, on the stride phase volumes of x that the parts read.
+template <typename Fn>
+void with_phases(const Geo& g, const AcsFastConv& c, bool split, const float* x, Fn fn) {
+  if (!split) return fn(x);
+  const PhaseBuf xs(phase_count(g) * g.N * g.Cin * g.out_sp());
+  split_phases(g, used_phases(g, c), x, xs.data());
+  fn(xs.data());
+}
+
+// The entry points below take every part of one convolution. Where all of them can run on the
+// implicit-GEMM kernel they run as one; otherwise each part alone (which may still run on it, since the
+// weight gradient's batched test depends on the part's channels), and finally this file's own paths.
+
+// y = every part's convolution (+ bias over the parts' channels).
 void acs_forward(const std::vector<Geo>& parts, const float* x, const float* w, const float* bias, float* y) {
   AcsFastConv c;
   bool split;
-  const Geo& g = parts[0];
-  if (!fused_geometry(parts, true, &c, &split)) {
-    for (const Geo& p : parts) part_forward(p, x, w, y);
-    if (!bias) return;
-    for (const Geo& p : parts) {
-      for (int64_t n = 0; n < g.N; ++n) add_channel(y + (n * g.Cout + p.c0) * g.out_sp(), bias + p.c0, 1, p.c1 - p.c0, g.out_sp());
-    }
+  if (fused_geometry(parts, true, &c, &split)) {
+    return with_phases(parts[0], c, split, x, [&](const float* xs) { acs_fast_forward(c, xs, w, bias, y); });
+  }
+  if (parts.size() > 1) {
+    for (const Geo& p : parts) acs_forward({p}, x, w, bias, y);
     return;
   }
-  if (!split) return acs_fast_forward(c, x, w, bias, y);
-  const PhaseBuf xs(phase_count(g) * g.N * g.Cin * g.out_sp());
-  split_phases(g, used_phases(g, c), x, xs.data());
-  acs_fast_forward(c, xs.data(), w, bias, y);
+  const Geo& g = parts[0];
+  part_forward(g, x, w, y);
+  if (!bias) return;
+  for (int64_t n = 0; n < g.N; ++n) add_channel(y + (n * g.Cout + g.c0) * g.out_sp(), bias + g.c0, 1, g.c1 - g.c0, g.out_sp());
 }
 
 // dx += every part's input gradient, or dx = it (`overwrite`: dx's contents are ignored). Fused and
@@ -560,32 +543,35 @@ void acs_backward_input(const std::vector<Geo>& parts, const float* dy, const fl
       std::memset(dx + i0 * g.in_sp(), 0, sizeof(float) * (i1 - i0) * g.in_sp());
     }, 4);
   }
-  if (!fused) {
-    for (const Geo& p : parts) part_backward_input(p, dy, w, dx);
+  if (fused) {
+    // Each tap writes its own phase volume of dx: accumulate there, then scatter back.
+    const int64_t vol = g.N * g.Cin * g.out_sp();
+    const PhaseBuf buf(phase_count(g) * vol);
+    float* dxs = buf.data();
+    const std::vector<int64_t> phases = used_phases(g, c);
+    for (const int64_t ph : phases) std::memset(dxs + ph * vol, 0, sizeof(float) * vol);
+    acs_fast_backward_input(c, dy, w, dxs, true);
+    return merge_phases(g, phases, dxs, dx);
+  }
+  if (parts.size() > 1) {
+    for (const Geo& p : parts) acs_backward_input({p}, dy, w, dx, false);
     return;
   }
-  const int64_t vol = g.N * g.Cin * g.out_sp();
-  const PhaseBuf buf(phase_count(g) * vol);
-  float* dxs = buf.data();
-  const std::vector<int64_t> phases = used_phases(g, c);
-  for (const int64_t ph : phases) std::memset(dxs + ph * vol, 0, sizeof(float) * vol);
-  acs_fast_backward_input(c, dy, w, dxs, true);
-  merge_phases(g, phases, dxs, dx);
+  part_backward_input(g, dy, w, dx);
 }
 
 // dw += every part's weight gradient.
 void acs_backward_weight(const std::vector<Geo>& parts, const float* x, const float* dy, float* dw) {
   AcsFastConv c;
   bool split;
-  if (!fused_geometry(parts, false, &c, &split)) {
-    for (const Geo& g : parts) part_backward_weight(g, x, dy, dw);
+  if (fused_geometry(parts, false, &c, &split)) {
+    return with_phases(parts[0], c, split, x, [&](const float* xs) { acs_fast_backward_weight(c, xs, dy, dw); });
+  }
+  if (parts.size() > 1) {
+    for (const Geo& p : parts) acs_backward_weight({p}, x, dy, dw);
     return;
   }
-  if (!split) return acs_fast_backward_weight(c, x, dy, dw);
-  const Geo& g = parts[0];
-  const PhaseBuf xs(phase_count(g) * g.N * g.Cin * g.out_sp());
-  split_phases(g, used_phases(g, c), x, xs.data());
-  acs_fast_backward_weight(c, xs.data(), dy, dw);
+  part_backward_weight(parts[0], x, dy, dw);
 }
 
 // Several parts' geometries, back to back (23 entries each, as parse_geo reads them), sharing everything
@@ -606,17 +592,17 @@ std::vector<Geo> parse_parts(const Napi::CallbackInfo& info, size_t i) {
 }
 
 Napi::Value AcsPartForward(const Napi::CallbackInfo& info) {
-  part_forward(parse_geo(info, 3), f32(info, 0), f32(info, 1), f32(info, 2));
+  acs_forward({parse_geo(info, 3)}, f32(info, 0), f32(info, 1), nullptr, f32(info, 2));
   return info.Env().Undefined();
 }
 
 Napi::Value AcsPartBackwardWeight(const Napi::CallbackInfo& info) {
-  part_backward_weight(parse_geo(info, 3), f32(info, 0), f32(info, 1), f32(info, 2));
+  acs_backward_weight({parse_geo(info, 3)}, f32(info, 0), f32(info, 1), f32(info, 2));
   return info.Env().Undefined();
 }
 
 Napi::Value AcsPartBackwardInput(const Napi::CallbackInfo& info) {
-  part_backward_input(parse_geo(info, 3), f32(info, 0), f32(info, 1), f32(info, 2));
+  acs_backward_input({parse_geo(info, 3)}, f32(info, 0), f32(info, 1), f32(info, 2), false);
   return info.Env().Undefined();
 }
 
