@@ -64,7 +64,7 @@ export function smallCnn3d(inChannels: number, numClasses: number): nn.Module {
   );
 }
 
-function build(c: ModelCase): nn.Module {
+export function build(c: ModelCase): nn.Module {
   if (c.model === 'cnn3d') return smallCnn3d(c.inChannels, c.numClasses);
   const opts = { numClasses: c.numClasses, inChannels: c.inChannels };
   const m2d: nn.Module = c.model === 'resnet18' ? models.resnet18(opts) : models.unet(opts);

@@ -14,7 +14,7 @@ import { envInt, isMain, mb, ms, ratio } from './util.js';
 
 const THREADS = 2;
 
-const resnet = (mode: 'step' | 'eval'): ModelCase => ({
+export const resnet = (mode: 'step' | 'eval'): ModelCase => ({
   model: 'resnet18',
   conv: 'acs',
   mode,
@@ -29,7 +29,7 @@ const resnet = (mode: 'step' | 'eval'): ModelCase => ({
   threads: THREADS,
 });
 
-const unet = (conv: ModelCase['conv']): ModelCase => ({
+export const unet = (conv: ModelCase['conv']): ModelCase => ({
   model: 'unet',
   conv,
   mode: 'step',
