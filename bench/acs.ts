@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { F, getNumThreads, randn, setNumThreads } from '../src/index.js';
-import { PEAK_PER_CORE, median } from './util.js';
+import { PEAK_PER_CORE, timeEach } from './util.js';
 
 const THREADS = 2;
 
@@ -27,24 +27,6 @@ const CASES: Case[] = [
   { name: '[2, 128→128, 12³]', N: 2, C: 128, size: 12, groups: 1 },
   { name: 'depthwise [2, 64, 24³]', N: 2, C: 64, size: 24, groups: 64 },
 ];
-
-/**
- * Median seconds of each function, run in turn (a, b, a, b, …) after one warm-up each, so that slow
- * phases of a shared machine fall on all of them alike and their ratio stays meaningful.
- */
-function timeEach(fns: (() => void)[], budget = 3): number[] {
-  for (const f of fns) f();
-  const times: number[][] = fns.map(() => []);
-  const start = performance.now();
-  while (times[0].length < 5 || (times[0].length < 15 && performance.now() - start < budget * 1000)) {
-    fns.forEach((f, i) => {
-      const t0 = performance.now();
-      f();
-      times[i].push((performance.now() - t0) / 1000);
-    });
-  }
-  return times.map(median);
-}
 
 const TORCH_SCRIPT = String.raw`
 import json, sys, time, torch
@@ -102,11 +84,12 @@ export async function runAcsBench(): Promise<string> {
     const gy = randn([c.N, c.C, c.size, c.size, c.size]);
     const w3 = randn([c.C, c.C / c.groups, 3, 3, 3]).requiresGrad_();
     // ACS and Conv3d alternate, so their ratio compares the same moments of a shared machine.
-    const [fwd, c3f] = timeEach([() => F.acsConv(x.detach(), w.detach(), null, o), () => F.conv3d(x.detach(), w3.detach(), null, o)]);
+    const turns = { min: 5, max: 15, budget: 3 };
+    const [fwd, c3f] = timeEach([() => F.acsConv(x.detach(), w.detach(), null, o), () => F.conv3d(x.detach(), w3.detach(), null, o)], turns);
     const [fb, c3] = timeEach([
       () => F.acsConv(x, w, null, o).backward(gy),
       () => F.conv3d(x, w3, null, o).backward(gy),
-    ]);
+    ], turns);
     ours.push({ fwd, fb, c3f, c3 });
   }
   const torch = torchTimes();

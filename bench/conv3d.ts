@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { F, getNumThreads, noGrad, randn, setNumThreads, type Tensor } from '../src/index.js';
+import { timeEach } from './util.js';
 
 interface Shape {
   n: number;
@@ -27,25 +28,8 @@ const label = (s: Shape): string => `[${s.n}, ${s.cin}→${s.cout}, ${s.size}³]
 /** Forward FLOPs: 2·N·Cout·Cin·27·(output voxels); output size = input size with k = 3, padding 1. */
 const flops = (s: Shape): number => 2 * s.n * s.cout * s.cin * 27 * s.size ** 3;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
 // Median seconds: one warm-up, then repeats until ~1.5 s or 7 runs (at least 3).
-function timeIt(fn: () => void): number {
-  fn();
-  const times: number[] = [];
-  let total = 0;
-  while (times.length < 3 || (times.length < 7 && total < 1.5)) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-    times.push(dt);
-    total += dt;
-  }
-  return median(times);
-}
+const timeIt = (fn: () => void): number => timeEach([fn], { max: 7 })[0];
 
 function timeOurs(s: Shape): { fwd: number; fwdBwd: number } {
   const x = randn([s.n, s.cin, s.size, s.size, s.size]);

@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { F, getNumThreads, manualSeed, setNumThreads, Tensor } from '../src/index.js';
+import { timeEach } from './util.js';
 
 const SHAPE = [4, 64, 48, 48, 48];
 
@@ -89,25 +90,8 @@ function cases(): Case[] {
   ];
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
 // Median seconds: one warm-up, then at least 3 and up to 9 runs or ~1.5 s.
-function timeIt(run: () => unknown): number {
-  run();
-  const ts: number[] = [];
-  let total = 0;
-  while (ts.length < 3 || (ts.length < 9 && total < 1.5)) {
-    const t0 = process.hrtime.bigint();
-    run();
-    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-    ts.push(dt);
-    total += dt;
-  }
-  return median(ts);
-}
+const timeIt = (run: () => unknown): number => timeEach([run])[0];
 
 const TORCH_SCRIPT = `
 import json, sys, time, torch

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { backend, setNumThreads, getNumThreads } from '../src/index.js';
-import { PEAK_PER_CORE } from './util.js';
+import { PEAK_PER_CORE, timeEach } from './util.js';
 
 
 interface Shape {
@@ -40,28 +40,13 @@ function randArray(n: number): Float32Array {
   return a;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
 // Median seconds per call: one warm-up, then repeats until ~0.4 s or 15 runs (at least 3).
 function timeOurs(s: Shape): number {
   const A = randArray(s.M * s.K);
   const B = randArray(s.K * s.N);
   const C = new Float32Array(s.M * s.N);
   const run = (): void => backend.sgemm(s.M, s.N, s.K, A, B, C, { transA: s.transA, transB: s.transB });
-  run();
-  const times: number[] = [];
-  let total = 0;
-  while (times.length < 3 || (times.length < 15 && total < 0.4)) {
-    const t0 = process.hrtime.bigint();
-    run();
-    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-    times.push(dt);
-    total += dt;
-  }
-  return median(times);
+  return timeEach([run], { max: 15, budget: 0.4 })[0];
 }
 
 const TORCH_SCRIPT = `

@@ -31,6 +31,25 @@ export interface Timing {
   times: number[];
 }
 
+/**
+ * Median seconds of each function: one warm-up call each, then rounds that call them in turn (a, b, a,
+ * b, …) until there are `min` rounds and either `max` rounds or `budget` seconds have passed. Taking
+ * turns lets slow phases of a shared machine fall on every function alike, so ratios stay meaningful.
+ */
+export function timeEach(fns: readonly (() => unknown)[], { min = 3, max = 9, budget = 1.5 } = {}): number[] {
+  for (const f of fns) f();
+  const times: number[][] = fns.map(() => []);
+  const start = performance.now();
+  while (times[0].length < min || (times[0].length < max && performance.now() - start < budget * 1000)) {
+    fns.forEach((f, i) => {
+      const t0 = performance.now();
+      f();
+      times[i].push((performance.now() - t0) / 1000);
+    });
+  }
+  return times.map(median);
+}
+
 /** Runs `fn` `warmup` times untimed, then `repeats` times timed (seconds, wall clock). */
 export function timeRepeats(fn: () => void, { warmup = 1, repeats = 3 }: { warmup?: number; repeats?: number } = {}): Timing {
   for (let i = 0; i < warmup; i++) fn();
