@@ -14,6 +14,17 @@ export interface Fixture {
   params: Record<string, unknown>;
 }
 
+/** Deterministic uniform values in [-1, 1) (a linear congruential sequence from `seed`). */
+export function rand(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2147483648 - 1;
+  }
+  return out;
+}
+
 /** Loads test/fixtures/<family>/<name>.safetensors written by scripts/fixtures/gen_*.py. */
 export function loadFixture(family: string, name: string): Fixture {
   const f = io.readSafetensors(join(FIXTURES, family, `${name}.safetensors`));

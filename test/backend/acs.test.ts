@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backend, getNumThreads, setNumThreads } from '../../src/index.js';
-import { assertClose } from '../helpers.js';
-
-// Deterministic uniform values in [-1, 1).
-function rand(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2147483648 - 1;
-  }
-  return out;
-}
+import { assertClose, rand } from '../helpers.js';
 
 interface Case {
   name: string;
