@@ -36,6 +36,20 @@ std::vector<float>& thread_tmp() {
   return buf;
 }
 
+// Output row (od, oh) of the separable form: the four W-interpolated rows it mixes (offsets into the
+// D·H·oW buffer) and their D×H weights.
+struct RowMix {
+  int64_t off[4];
+  float w[4];
+};
+
+RowMix row_mix(const Tables& t, int64_t od, int64_t oh, int64_t H, int64_t oW) {
+  const float ld1 = t.ld[od], ld0 = 1.f - ld1, lh1 = t.lh[oh], lh0 = 1.f - lh1;
+  return {{(t.d0[od] * H + t.h0[oh]) * oW, (t.d0[od] * H + t.h1[oh]) * oW, (t.d1[od] * H + t.h0[oh]) * oW,
+           (t.d1[od] * H + t.h1[oh]) * oW},
+          {ld0 * lh0, ld0 * lh1, ld1 * lh0, ld1 * lh1}};
+}
+
 // interpForward(x, geom[NC, D, H, W, oD, oH, oW], tables..., y)
 Napi::Value InterpForward(const Napi::CallbackInfo& info) {
   const float* x = f32(info, 0);
@@ -58,16 +72,12 @@ Napi::Value InterpForward(const Napi::CallbackInfo& info) {
           for (int64_t ow = 0; ow < oW; ++ow) tr[ow] = (1.f - t.lw[ow]) * xr[t.w0[ow]] + t.lw[ow] * xr[t.w1[ow]];
         }
         for (int64_t od = 0; od < oD; ++od) {
-          const float ld1 = t.ld[od], ld0 = 1.f - ld1;
           for (int64_t oh = 0; oh < oH; ++oh) {
-            const float lh1 = t.lh[oh], lh0 = 1.f - lh1;
-            const float w00 = ld0 * lh0, w01 = ld0 * lh1, w10 = ld1 * lh0, w11 = ld1 * lh1;
-            const float* r00 = tmp.data() + (t.d0[od] * H + t.h0[oh]) * oW;
-            const float* r01 = tmp.data() + (t.d0[od] * H + t.h1[oh]) * oW;
-            const float* r10 = tmp.data() + (t.d1[od] * H + t.h0[oh]) * oW;
-            const float* r11 = tmp.data() + (t.d1[od] * H + t.h1[oh]) * oW;
+            const RowMix m = row_mix(t, od, oh, H, oW);
+            const float *r0 = tmp.data() + m.off[0], *r1 = tmp.data() + m.off[1], *r2 = tmp.data() + m.off[2],
+                        *r3 = tmp.data() + m.off[3];
             float* yr = yp + (od * oH + oh) * oW;
-            for (int64_t ow = 0; ow < oW; ++ow) yr[ow] = w00 * r00[ow] + w01 * r01[ow] + w10 * r10[ow] + w11 * r11[ow];
+            for (int64_t ow = 0; ow < oW; ++ow) yr[ow] = m.w[0] * r0[ow] + m.w[1] * r1[ow] + m.w[2] * r2[ow] + m.w[3] * r3[ow];
           }
         }
         continue;
@@ -111,20 +121,14 @@ Napi::Value InterpBackward(const Napi::CallbackInfo& info) {
       if (separable) {
         std::fill(tmp.begin(), tmp.begin() + D * H * oW, 0.f);
         for (int64_t od = 0; od < oD; ++od) {
-          const float ld1 = t.ld[od], ld0 = 1.f - ld1;
           for (int64_t oh = 0; oh < oH; ++oh) {
-            const float lh1 = t.lh[oh], lh0 = 1.f - lh1;
-            const float w00 = ld0 * lh0, w01 = ld0 * lh1, w10 = ld1 * lh0, w11 = ld1 * lh1;
-            float* r00 = tmp.data() + (t.d0[od] * H + t.h0[oh]) * oW;
-            float* r01 = tmp.data() + (t.d0[od] * H + t.h1[oh]) * oW;
-            float* r10 = tmp.data() + (t.d1[od] * H + t.h0[oh]) * oW;
-            float* r11 = tmp.data() + (t.d1[od] * H + t.h1[oh]) * oW;
+            const RowMix m = row_mix(t, od, oh, H, oW);
             const float* gr = gp + (od * oH + oh) * oW;
             // The four rows may coincide (edges, nearest): one at a time, so each update sees the last.
-            for (int64_t ow = 0; ow < oW; ++ow) r00[ow] += w00 * gr[ow];
-            for (int64_t ow = 0; ow < oW; ++ow) r01[ow] += w01 * gr[ow];
-            for (int64_t ow = 0; ow < oW; ++ow) r10[ow] += w10 * gr[ow];
-            for (int64_t ow = 0; ow < oW; ++ow) r11[ow] += w11 * gr[ow];
+            for (int q = 0; q < 4; ++q) {
+              float* r = tmp.data() + m.off[q];
+              for (int64_t ow = 0; ow < oW; ++ow) r[ow] += m.w[q] * gr[ow];
+            }
           }
         }
         for (int64_t r = 0; r < D * H; ++r) {
