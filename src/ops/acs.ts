@@ -7,6 +7,7 @@
 import { allocF32, allocF32Uninit } from '../backend/alloc.js';
 import { addChannelInPlace } from '../backend/elementwise.js';
 import { convBackwardBias } from '../backend/conv.js';
+import { recordConv } from './conv.js';
 import {
   type AcsGeometry,
   type AcsSampling,
@@ -66,34 +67,6 @@ function weightGradParts(x: Float32Array, dy: Float32Array, wLen: number, g: Acs
 /** y[n, c, ...] += b[c] over [N, C, S], in place. */
 function addBias(y: Float32Array, b: Float32Array, N: number, C: number, S: number): void {
   addChannelInPlace(y, b, N, C, S);
-}
-
-/** Σ over N and space of g [N, C, S] → [C]. */
-function biasGrad(g: Float32Array, N: number, C: number, S: number): Float32Array {
-  return convBackwardBias(g, N, C, S);
-}
-
-/** Records a convolution-like op y = conv(x, w) + b whose kernels are given as closures. */
-function recordConv(
-  out: Tensor,
-  name: string,
-  x: Tensor,
-  w: Tensor,
-  b: Tensor | null,
-  outChannels: number,
-  gradX: (dy: Float32Array) => Float32Array,
-  gradW: (dy: Float32Array) => Float32Array,
-): Tensor {
-  const N = out.shape[0];
-  const S = out.size / (N * outChannels);
-  const inputs = b ? [x, w, b] : [x, w];
-  const [nx, nw, nb] = [x.requiresGrad, w.requiresGrad, b?.requiresGrad ?? false];
-  return record(out, name, inputs, (grad) => {
-    const gx = nx ? new Tensor(gradX(grad.data), x.shape, 'float32') : null;
-    const gw = nw ? new Tensor(gradW(grad.data), w.shape, 'float32') : null;
-    const gb = b && nb ? new Tensor(biasGrad(grad.data, N, outChannels, S), b.shape, 'float32') : null;
-    return b ? [gx, gw, gb] : [gx, gw];
-  });
 }
 
 interface Prepared {
@@ -156,7 +129,6 @@ function convParts(
     x,
     weight,
     bias,
-    g.Cout,
     (dy) => inputGradParts(dy, wd!, g, parts, sampling),
     (dy) => weightGradParts(xd!, dy, weight.size, g, parts, sampling),
   );
@@ -264,7 +236,7 @@ export function softAcsConv(x: Tensor, weight: Tensor, softWeights: Tensor | nul
       }
       out.push(gs);
     }
-    if (bias) out.push(bias.requiresGrad ? new Tensor(biasGrad(gd, g.N, C, S), bias.shape, 'float32') : null);
+    if (bias) out.push(bias.requiresGrad ? new Tensor(convBackwardBias(gd, g.N, C, S), bias.shape, 'float32') : null);
     return out;
   });
 }
@@ -352,7 +324,6 @@ export function acsConvTranspose(x: Tensor, weight: Tensor, bias: Tensor | null 
     x,
     weight,
     bias,
-    cout,
     (dy) => forwardParts(dy, wd!, g, parts),
     (dy) => weightGradParts(dy, xd!, weight.size, g, parts),
   );

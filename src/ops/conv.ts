@@ -9,7 +9,7 @@ import {
 } from '../backend/conv.js';
 import { assertFloat, Tensor } from '../tensor/tensor.js';
 import { ShapeError, ValueError } from '../util/errors.js';
-import { numel, shapeStr, tuple } from '../util/shape.js';
+import { shapeStr, tuple } from '../util/shape.js';
 
 export interface ConvOptions {
   /** Int or one per spatial dim; default 1. */
@@ -98,6 +98,32 @@ function geometry(
   };
 }
 
+/**
+ * Records a convolution-like op `out = conv(x, w) + b` (any kind: Conv, its transpose, ACS) whose input
+ * and weight gradients are given as closures. Only shapes are kept here: the closures keep what their
+ * gradients need (x for the weight's, w for the input's), so an activation is not held for nothing.
+ */
+export function recordConv(
+  out: Tensor,
+  name: string,
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  gradX: (dy: Float32Array) => Float32Array,
+  gradW: (dy: Float32Array) => Float32Array,
+): Tensor {
+  const [n, c] = out.shape;
+  const spatial = out.size / (n * c);
+  const [xShape, wShape] = [x.shape, w.shape];
+  const [nx, nw, nb] = [x.requiresGrad, w.requiresGrad, b?.requiresGrad ?? false];
+  return record(out, name, b ? [x, w, b] : [x, w], (grad) => {
+    const gx = nx ? new Tensor(gradX(grad.data), xShape, 'float32') : null;
+    const gw = nw ? new Tensor(gradW(grad.data), wShape, 'float32') : null;
+    if (!b) return [gx, gw];
+    return [gx, gw, nb ? new Tensor(convBackwardBias(grad.data, n, c, spatial), [c], 'float32') : null];
+  });
+}
+
 function convNd(op: string, name: string, nd: number, x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions): Tensor {
   const p = checkCommon(op, nd, x, w, opts, 'Cout, Cin/groups');
   const [n, cin] = x.shape;
@@ -124,19 +150,18 @@ function convNd(op: string, name: string, nd: number, x: Tensor, w: Tensor, b: T
   }
   const g = geometry(n, cin, cout, inSize, outSize, p);
   const out = new Tensor(convForward(g, x.data, w.data, b ? b.data : null), [n, cout, ...outSize], 'float32');
-  const xShape = x.shape;
-  const wShape = w.shape;
-  const spatial = numel(outSize);
   // Each saved array is only what its gradient needs: x for dw, w for dx.
   const xData = w.requiresGrad ? x.data : null;
   const wData = x.requiresGrad ? w.data : null;
-  return record(out, name, b ? [x, w, b] : [x, w], (grad) => {
-    const gx = wData ? new Tensor(convBackwardInput(g, grad.data, wData), xShape, 'float32') : null;
-    const gw = xData ? new Tensor(convBackwardWeight(g, xData, grad.data), wShape, 'float32') : null;
-    if (!b) return [gx, gw];
-    const gb = b.requiresGrad ? new Tensor(convBackwardBias(grad.data, n, cout, spatial), [cout], 'float32') : null;
-    return [gx, gw, gb];
-  });
+  return recordConv(
+    out,
+    name,
+    x,
+    w,
+    b,
+    (dy) => convBackwardInput(g, dy, wData!),
+    (dy) => convBackwardWeight(g, xData!, dy),
+  );
 }
 
 function convTransposeNd(
@@ -182,18 +207,17 @@ function convTransposeNd(
   // The transposed convolution is the input gradient of the convolution that maps its output back to x.
   const g = geometry(n, cout, cin, outSize, inSize, p);
   const out = new Tensor(convBackwardInput(g, x.data, w.data, b ? b.data : null), [n, cout, ...outSize], 'float32');
-  const xShape = x.shape;
-  const wShape = w.shape;
-  const spatial = numel(outSize);
   const xData = w.requiresGrad ? x.data : null;
   const wData = x.requiresGrad ? w.data : null;
-  return record(out, name, b ? [x, w, b] : [x, w], (grad) => {
-    const gx = wData ? new Tensor(convForward(g, grad.data, wData, null), xShape, 'float32') : null;
-    const gw = xData ? new Tensor(convBackwardWeight(g, grad.data, xData), wShape, 'float32') : null;
-    if (!b) return [gx, gw];
-    const gb = b.requiresGrad ? new Tensor(convBackwardBias(grad.data, n, cout, spatial), [cout], 'float32') : null;
-    return [gx, gw, gb];
-  });
+  return recordConv(
+    out,
+    name,
+    x,
+    w,
+    b,
+    (dy) => convForward(g, dy, wData!, null),
+    (dy) => convBackwardWeight(g, dy, xData!),
+  );
 }
 
 /** 2-D convolution: x [N, Cin, H, W], w [Cout, Cin/groups, kH, kW], b [Cout] → [N, Cout, oH, oW]; torch.nn.functional.conv2d. */
