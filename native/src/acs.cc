@@ -39,12 +39,6 @@ Geo geo_from(const std::vector<int64_t>& v) {
   return g;
 }
 
-Geo parse_geo(const Napi::CallbackInfo& info, size_t i) {
-  std::vector<int64_t> v = ints(info, i);
-  if (v.size() != 23) throw Napi::TypeError::New(info.Env(), "acs: geometry must have 23 entries");
-  return geo_from(v);
-}
-
 // Input coordinate for every (axis, tap, output index); -1 where the tap reads padding.
 // The sampled axis ignores the tap and follows DESIGN §4's sampling rule (the reference's shortcut
 // 0, st, 2st… when it yields the right length, else floor(k/2) − pad + st·j).
@@ -574,7 +568,7 @@ void acs_backward_weight(const std::vector<Geo>& parts, const float* x, const fl
   part_backward_weight(parts[0], x, dy, dw);
 }
 
-// Several parts' geometries, back to back (23 entries each, as parse_geo reads them), sharing everything
+// Several parts' geometries, back to back (23 entries each, as geo_from reads them), sharing everything
 // but the plane and channel range.
 std::vector<Geo> parse_parts(const Napi::CallbackInfo& info, size_t i) {
   const std::vector<int64_t> v = ints(info, i);
@@ -589,21 +583,6 @@ std::vector<Geo> parse_parts(const Napi::CallbackInfo& info, size_t i) {
     if (!same) throw Napi::TypeError::New(info.Env(), "acs: the parts of one convolution must share its geometry");
   }
   return out;
-}
-
-Napi::Value AcsPartForward(const Napi::CallbackInfo& info) {
-  acs_forward({parse_geo(info, 3)}, f32(info, 0), f32(info, 1), nullptr, f32(info, 2));
-  return info.Env().Undefined();
-}
-
-Napi::Value AcsPartBackwardWeight(const Napi::CallbackInfo& info) {
-  acs_backward_weight({parse_geo(info, 3)}, f32(info, 0), f32(info, 1), f32(info, 2));
-  return info.Env().Undefined();
-}
-
-Napi::Value AcsPartBackwardInput(const Napi::CallbackInfo& info) {
-  acs_backward_input({parse_geo(info, 3)}, f32(info, 0), f32(info, 1), f32(info, 2), false);
-  return info.Env().Undefined();
 }
 
 // acsForward(x, w, y, geos, bias | null)
@@ -626,12 +605,9 @@ Napi::Value AcsBackwardInput(const Napi::CallbackInfo& info) {
 }  // namespace
 }  // namespace acs
 
-// acsPartForward(x, w, y, geo), acsPartBackwardWeight(x, dy, dw, geo), acsPartBackwardInput(dy, w, dx, geo):
-// one part. acsForward / acsBackwardWeight / acsBackwardInput: the same with all parts' geometries
-// concatenated, run together where the fast path allows.
-ACS_EXPORT("acsPartForward", acs::AcsPartForward);
-ACS_EXPORT("acsPartBackwardWeight", acs::AcsPartBackwardWeight);
-ACS_EXPORT("acsPartBackwardInput", acs::AcsPartBackwardInput);
+// acsForward(x, w, y, geos, bias | null), acsBackwardWeight(x, dy, dw, geos), acsBackwardInput(dy, w, dx,
+// geos, overwrite): geos holds every part's geometry back to back; the parts run together where the fast
+// path allows.
 ACS_EXPORT("acsForward", acs::AcsForward);
 ACS_EXPORT("acsBackwardWeight", acs::AcsBackwardWeight);
 ACS_EXPORT("acsBackwardInput", acs::AcsBackwardInput);

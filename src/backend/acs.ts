@@ -60,39 +60,9 @@ const ySize = (g: AcsGeometry): number => g.N * g.Cout * g.oD * g.oH * g.oW;
 const wSize = (g: AcsGeometry): number => g.Cout * (g.Cin / g.groups) * g.k * g.k;
 
 /**
- * y[:, c0:c1] = the part's convolution (overwrites that channel slice of y). Output channel c reads the input
- * channels of its group, so a part may span or cut groups.
+ * One part of a convolution: output channels [c0, c1) convolving in the plane that leaves out `plane`.
+ * Output channel c reads the input channels of its group, so a part may span or cut groups.
  */
-export function acsPartForward(x: Float32Array, w: Float32Array, y: Float32Array, g: AcsGeometry, plane: AcsPlane, c0: number, c1: number, sampling: AcsSampling = 'acs'): void {
-  const fn = 'acsPartForward';
-  const geo = pack(g, plane, c0, c1, fn, sampling);
-  check(x, xSize(g), fn, 'x');
-  check(w, wSize(g), fn, 'weight');
-  check(y, ySize(g), fn, 'y');
-  native.acsPartForward(x, w, y, geo);
-}
-
-/** dw[c0:c1] += the part's weight gradient for output gradient dy. */
-export function acsPartBackwardWeight(x: Float32Array, dy: Float32Array, dw: Float32Array, g: AcsGeometry, plane: AcsPlane, c0: number, c1: number, sampling: AcsSampling = 'acs'): void {
-  const fn = 'acsPartBackwardWeight';
-  const geo = pack(g, plane, c0, c1, fn, sampling);
-  check(x, xSize(g), fn, 'x');
-  check(dy, ySize(g), fn, 'dy');
-  check(dw, wSize(g), fn, 'dw');
-  native.acsPartBackwardWeight(x, dy, dw, geo);
-}
-
-/** dx += the part's input gradient for output gradient dy (the transposed convolution of the part). */
-export function acsPartBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: AcsGeometry, plane: AcsPlane, c0: number, c1: number, sampling: AcsSampling = 'acs'): void {
-  const fn = 'acsPartBackwardInput';
-  const geo = pack(g, plane, c0, c1, fn, sampling);
-  check(dy, ySize(g), fn, 'dy');
-  check(w, wSize(g), fn, 'weight');
-  check(dx, xSize(g), fn, 'dx');
-  native.acsPartBackwardInput(dy, w, dx, geo);
-}
-
-/** One part of a convolution: output channels [c0, c1) convolving in the plane that leaves out `plane`. */
 export interface AcsPartSpec {
   plane: AcsPlane;
   c0: number;

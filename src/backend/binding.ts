@@ -55,9 +55,6 @@ export interface NativeBinding {
 
   // ACS family (native/src/acs.cc): one part = output channels [c0, c1) convolving in one plane.
   // geo = [N, Cin, D, H, W, Cout, oD, oH, oW, k, stride×3, padding×3, dilation×3, groups, plane, c0, c1]
-  acsPartForward(x: Float32Array, w: Float32Array, y: Float32Array, geo: number[]): void;
-  acsPartBackwardWeight(x: Float32Array, dy: Float32Array, dw: Float32Array, geo: number[]): void;
-  acsPartBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geo: number[]): void;
   // The same for several parts at once: their geometries back to back (fused where the fast path allows).
   acsForward(x: Float32Array, w: Float32Array, y: Float32Array, geos: number[], bias: Float32Array | null): void;
   acsBackwardWeight(x: Float32Array, dy: Float32Array, dw: Float32Array, geos: number[]): void;

@@ -111,9 +111,10 @@ function run(c: Case, fast: boolean, threads: number, api: Api = 'part'): Result
     c.split.forEach((m, plane) => {
       const p = plane as backend.AcsPlane;
       if (m > 0) {
-        backend.acsPartForward(x, w, y, g, p, c0, c0 + m, c.sampling);
-        backend.acsPartBackwardInput(dy, w, dx, g, p, c0, c0 + m, c.sampling);
-        backend.acsPartBackwardWeight(x, dy, dw, g, p, c0, c0 + m, c.sampling);
+        const part = [{ plane: p, c0, c1: c0 + m }];
+        backend.acsForward(x, w, y, g, part, c.sampling);
+        backend.acsBackwardInput(dy, w, dx, g, part, c.sampling);
+        backend.acsBackwardWeight(x, dy, dw, g, part, c.sampling);
       }
       c0 += m;
     });
