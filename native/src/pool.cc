@@ -250,6 +250,23 @@ inline AvgWin avg_window(const Geom& g, int64_t od, int64_t oh, int64_t ow, cons
   return {ds, de, hs, he, ws, we, cnt > 0 ? 1.f / static_cast<float>(cnt) : 0.f};
 }
 
+// Calls fn(o, w) for every output position o (flat within a plane) with its averaging window.
+template <typename Fn>
+void for_each_avg_window(const Geom& g, const std::vector<int64_t>& k, const std::vector<int64_t>& s,
+                         const std::vector<int64_t>& p, bool include_pad, Fn fn) {
+  for (int64_t od = 0; od < g.oD; ++od)
+    for (int64_t oh = 0; oh < g.oH; ++oh)
+      for (int64_t ow = 0; ow < g.oW; ++ow) fn((od * g.oH + oh) * g.oW + ow, avg_window(g, od, oh, ow, k, s, p, include_pad));
+}
+
+// Calls fn(i) for every input position i (flat within a plane) inside the window.
+template <typename Fn>
+void for_each_in_window(const Geom& g, const AvgWin& w, Fn fn) {
+  for (int64_t id = w.s0; id < w.e0; ++id)
+    for (int64_t ih = w.s1; ih < w.e1; ++ih)
+      for (int64_t iw = w.s2; iw < w.e2; ++iw) fn((id * g.H + ih) * g.W + iw);
+}
+
 // avgPool3dForward(x, geom, k, s, p, countIncludePad, out)
 Napi::Value AvgPoolForward(const Napi::CallbackInfo& info) {
   const float* x = f32(info, 0);
@@ -261,16 +278,11 @@ Napi::Value AvgPoolForward(const Napi::CallbackInfo& info) {
     for (int64_t pl = b; pl < e; ++pl) {
       const float* xp = x + pl * g.in_plane();
       float* op = out + pl * g.out_plane();
-      for (int64_t od = 0; od < g.oD; ++od)
-        for (int64_t oh = 0; oh < g.oH; ++oh)
-          for (int64_t ow = 0; ow < g.oW; ++ow) {
-            AvgWin w = avg_window(g, od, oh, ow, k, s, p, inc);
-            float acc = 0.f;
-            for (int64_t id = w.s0; id < w.e0; ++id)
-              for (int64_t ih = w.s1; ih < w.e1; ++ih)
-                for (int64_t iw = w.s2; iw < w.e2; ++iw) acc += xp[(id * g.H + ih) * g.W + iw];
-            op[(od * g.oH + oh) * g.oW + ow] = acc * w.inv;
-          }
+      for_each_avg_window(g, k, s, p, inc, [&](int64_t o, const AvgWin& w) {
+        float acc = 0.f;
+        for_each_in_window(g, w, [&](int64_t i) { acc += xp[i]; });
+        op[o] = acc * w.inv;
+      });
     }
   });
   return info.Env().Undefined();
@@ -287,15 +299,10 @@ Napi::Value AvgPoolBackward(const Napi::CallbackInfo& info) {
     for (int64_t pl = b; pl < e; ++pl) {
       const float* gp = gy + pl * g.out_plane();
       float* xp = gx + pl * g.in_plane();
-      for (int64_t od = 0; od < g.oD; ++od)
-        for (int64_t oh = 0; oh < g.oH; ++oh)
-          for (int64_t ow = 0; ow < g.oW; ++ow) {
-            AvgWin w = avg_window(g, od, oh, ow, k, s, p, inc);
-            float v = gp[(od * g.oH + oh) * g.oW + ow] * w.inv;
-            for (int64_t id = w.s0; id < w.e0; ++id)
-              for (int64_t ih = w.s1; ih < w.e1; ++ih)
-                for (int64_t iw = w.s2; iw < w.e2; ++iw) xp[(id * g.H + ih) * g.W + iw] += v;
-          }
+      for_each_avg_window(g, k, s, p, inc, [&](int64_t o, const AvgWin& w) {
+        const float v = gp[o] * w.inv;
+        for_each_in_window(g, w, [&](int64_t i) { xp[i] += v; });
+      });
     }
   });
   return info.Env().Undefined();
