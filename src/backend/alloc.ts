@@ -6,6 +6,9 @@ import { native } from './binding.js';
  * step (native/src/memory.cc, docs/decisions.md).
  */
 export function allocF32(n: number): Float32Array {
+  // During a backward pass, large buffers come from the pass's pool like allocF32Uninit's, so every
+  // buffer the pool hands out is 64-byte aligned.
+  if (pool && n * 4 >= UNINIT_MIN_BYTES) return allocF32Uninit(n).fill(0);
   return new Float32Array(n);
 }
 
@@ -71,7 +74,7 @@ export function endGradPool(): void {
   born = null;
 }
 
-/** Whether `a` was allocated by allocF32Uninit while the current pool was open. */
+/** Whether `a` was allocated (by allocF32 or allocF32Uninit, 64 KB or more) while the current pool was open. */
 export function bornInGradPool(a: Float32Array): boolean {
   return born !== null && born.has(a);
 }

@@ -80,9 +80,37 @@ test('gradient sums stay private when a rule shares one gradient between inputs'
   // out = 2q + q + r = 3·9x + 9x = 36x
   assert.deepEqual(Array.from(x.grad!.data), [36, 36]);
   const held = x.grad!;
-  sumRaw(mulRaw(x, three)).backward(); // +3, into a new array: the caller's reference keeps its values
-  assert.deepEqual(Array.from(x.grad!.data), [39, 39]);
-  assert.deepEqual(Array.from(held.data), [36, 36]);
+  sumRaw(mulRaw(x, three)).backward(); // +3, added in place as PyTorch's AccumulateGrad does
+  assert.equal(x.grad, held);
+  assert.deepEqual(Array.from(held.data), [39, 39]);
+});
+
+test('a leaf takes a fresh private gradient as it is, and copies one a rule passed through', () => {
+  // Large enough (≥ 64 KB) for the engine to track the buffers it allocates during the pass.
+  const x = randn([4, 8, 16, 16]).requiresGrad_();
+  const w = randn([8, 8, 3, 3]).requiresGrad_();
+  const y = F.conv2d(x, w, null, { padding: 1 });
+  const seed = randn(y.shape);
+  y.backward(seed);
+  const gx = x.grad!;
+  // The gradient is the engine's own output: a second pass adds into it in place and the values are
+  // the doubled first ones.
+  const first = Array.from(gx.data);
+  F.conv2d(x, w, null, { padding: 1 }).backward(seed);
+  assert.equal(x.grad, gx);
+  assert.deepEqual(Array.from(gx.data), first.map((v) => Math.fround(v + v)));
+  // A leaf that is itself the root gets a copy of the caller's seed, never the seed's own buffer.
+  const z = randn([64, 1024]).requiresGrad_();
+  const s = randn([64, 1024]);
+  z.backward(s);
+  assert.notEqual(z.grad!.data, s.data);
+  assert.deepEqual(Array.from(z.grad!.data), Array.from(s.data));
+  // A rule that passes its gradient through (reshape) must not hand the caller's seed to the leaf.
+  const v = randn([64, 1024]).requiresGrad_();
+  F.reshape(v, [1024, 64]).backward(F.reshape(s, [1024, 64]));
+  assert.notEqual(v.grad!.data.buffer, s.data.buffer);
+  s.data[0] += 1;
+  assert.notEqual(v.grad!.data[0], s.data[0]);
 });
 
 test('gradient buffers reused within a backward pass: large graphs get identical gradients with and without reuse', () => {
