@@ -81,21 +81,27 @@ struct alignas(64) Coords {
 };
 
 void coords(const AcsFastConv& p, int64_t q0, int64_t S, Coords& c) {
+  // Filled a row (constant d, h) at a time: a tile spans few rows, and a per-lane carry chain of
+  // branches cost a tenth of a small-channel layer's time.
   const int64_t HW = p.H * p.W;
-  int64_t d = q0 / HW, h = (q0 % HW) / p.W, w = q0 % p.W;
-  for (int l = 0; l < kTile; ++l) {
-    const bool in = q0 + l < S;
-    c.d[l] = in ? static_cast<int32_t>(d) : (1 << 30);
-    c.h[l] = static_cast<int32_t>(h);
-    c.w[l] = static_cast<int32_t>(w);
-    if (++w == p.W) {
-      w = 0;
-      if (++h == p.H) {
-        h = 0;
-        ++d;
-      }
+  int32_t d = static_cast<int32_t>(q0 / HW), h = static_cast<int32_t>((q0 % HW) / p.W), w = static_cast<int32_t>(q0 % p.W);
+  const int32_t W = static_cast<int32_t>(p.W), H = static_cast<int32_t>(p.H);
+  for (int l = 0; l < kTile;) {
+    const int run = std::min<int>(kTile - l, W - w);
+    for (int i = 0; i < run; ++i) {
+      c.d[l + i] = d;
+      c.h[l + i] = h;
+      c.w[l + i] = w + i;
+    }
+    l += run;
+    w = 0;
+    if (++h == H) {
+      h = 0;
+      ++d;
     }
   }
+  const int64_t valid = std::max<int64_t>(0, std::min<int64_t>(kTile, S - q0));
+  for (int64_t l = valid; l < kTile; ++l) c.d[l] = 1 << 30;
 }
 
 // The taps' distinct offsets along each axis, and which one each tap uses: a tap's in-volume mask is the
@@ -106,7 +112,7 @@ constexpr size_t kMaxAxisOffsets = 255;
 
 struct TapAxes {
   std::vector<int32_t> off[3];
-  std::vector<uint8_t> idx[3];  // per tap
+  std::vector<uint8_t> idx;  // per tap, its offset index on axes 0, 1, 2
 };
 
 TapAxes tap_axes(const std::vector<Delta>& taps) {
@@ -117,28 +123,37 @@ TapAxes tap_axes(const std::vector<Delta>& taps) {
       auto& v = ax.off[a];
       auto it = std::find(v.begin(), v.end(), static_cast<int32_t>(o[a]));
       if (it == v.end()) it = v.insert(v.end(), static_cast<int32_t>(o[a]));  // callers keep ≤ kMaxAxisOffsets
-      ax.idx[a].push_back(static_cast<uint8_t>(it - v.begin()));
+      ax.idx.push_back(static_cast<uint8_t>(it - v.begin()));
     }
   }
   return ax;
 }
 
-// masks[t·4 + v]: lanes of vector v whose position shifted by tap t lies inside the volume.
-ACS_FAST_TARGET void tap_masks(const AcsFastConv& p, const Coords& c, const TapAxes& ax, __mmask16* masks) {
+// masks[t·stride + v], v < 4: lanes of vector v whose position shifted by tap t lies inside the volume.
+// The four vectors' masks of an axis offset are one 64-bit word, so a tap costs two ANDs for the tile.
+ACS_FAST_TARGET void tap_masks(const AcsFastConv& p, const Coords& c, const TapAxes& ax, __mmask16* masks,
+                               int64_t stride = 4) {
   const int64_t lim[3] = {p.D, p.H, p.W};
   const int32_t* crd[3] = {c.d, c.h, c.w};
-  const size_t ntaps = ax.idx[0].size();
-  __mmask16 am[3][kMaxAxisOffsets];
-  for (int v = 0; v < 4; ++v) {
-    for (int a = 0; a < 3; ++a) {
-      const __m512i x = _mm512_load_si512(crd[a] + 16 * v), n = _mm512_set1_epi32(static_cast<int>(lim[a]));
-      for (size_t i = 0; i < ax.off[a].size(); ++i) {
-        am[a][i] = _mm512_cmplt_epu32_mask(_mm512_add_epi32(x, _mm512_set1_epi32(ax.off[a][i])), n);
+  uint64_t am[3][kMaxAxisOffsets];
+  for (int a = 0; a < 3; ++a) {
+    const __m512i n = _mm512_set1_epi32(static_cast<int>(lim[a]));
+    __m512i x[4];
+    for (int v = 0; v < 4; ++v) x[v] = _mm512_load_si512(crd[a] + 16 * v);
+    for (size_t i = 0; i < ax.off[a].size(); ++i) {
+      const __m512i o = _mm512_set1_epi32(ax.off[a][i]);
+      uint64_t m = 0;
+      for (int v = 0; v < 4; ++v) {
+        m |= static_cast<uint64_t>(_mm512_cmplt_epu32_mask(_mm512_add_epi32(x[v], o), n)) << (16 * v);
       }
+      am[a][i] = m;
     }
-    for (size_t t = 0; t < ntaps; ++t) {
-      masks[t * 4 + v] = static_cast<__mmask16>(am[0][ax.idx[0][t]] & am[1][ax.idx[1][t]] & am[2][ax.idx[2][t]]);
-    }
+  }
+  const size_t ntaps = ax.idx.size() / 3;
+  const uint8_t* id = ax.idx.data();
+  for (size_t t = 0; t < ntaps; ++t, id += 3) {
+    const uint64_t m = am[0][id[0]] & am[1][id[1]] & am[2][id[2]];
+    std::memcpy(masks + stride * t, &m, sizeof m);  // little-endian: vector v's mask is bits 16v..16v+15
   }
 }
 
@@ -560,7 +575,8 @@ void acs_fast_backward_weight(const AcsFastConv& c, const float* x, const float*
     used[tid] = 1;
     constexpr int kSteps = kChunk / 16;
     // mk[t][step]: tap masks per vector of the chunk (every part's taps); rm: positions < S.
-    std::vector<__mmask16> mk(ntaps * kSteps), tile(ntaps * 4);
+    static_assert(kSteps % 4 == 0, "a chunk holds whole 64-position tiles");
+    std::vector<__mmask16> mk(ntaps * kSteps);
     __mmask16 rm[kSteps];
     Coords crd;
     for (int64_t task = b; task < e; ++task) {
@@ -568,10 +584,7 @@ void acs_fast_backward_weight(const AcsFastConv& c, const float* x, const float*
       const int steps = static_cast<int>((std::min(S, q0 + kChunk) - q0 + 15) / 16);
       for (int s0 = 0; s0 < steps; s0 += 4) {
         coords(c, q0 + 16 * s0, S, crd);
-        tap_masks(c, crd, ax, tile.data());
-        for (int64_t t = 0; t < ntaps; ++t) {
-          for (int v = 0; v < 4 && s0 + v < kSteps; ++v) mk[t * kSteps + s0 + v] = tile[t * 4 + v];
-        }
+        tap_masks(c, crd, ax, mk.data() + s0, kSteps);
       }
       range_masks(q0, S, rm, steps);
       for (size_t pi = 0; pi < c.parts.size(); ++pi) {
