@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <tuple>
 #include <vector>
 
 #include "napi_args.h"
@@ -205,19 +206,33 @@ ACS_FAST_TARGET void micro(const Seg* segs, int nseg, const float* a, int64_t as
       b += sg.stride;
     }
   }
+  // Dst's fields in locals: the stores below could alias it, and the compiler reloaded them per vector.
+  float* const c = d.c;
+  const int64_t ldc = d.ldc;
+  const float* const bias = d.bias;
+  const bool add = d.accumulate;
+  __mmask16 sm[NV];
+  bool full = true;
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) {
+    sm[v] = d.smask[v];
+    full = full && sm[v] == 0xFFFF;
+  }
+  const bool stream = d.stream && full;
 #pragma GCC unroll 12
   for (int r = 0; r < MR; ++r) {
-    const __m512 bias = d.bias ? _mm512_set1_ps(d.bias[r]) : _mm512_setzero_ps();
+    float* row = c + r * ldc;
+    const __m512 bv = bias ? _mm512_set1_ps(bias[r]) : _mm512_setzero_ps();
+    if (stream && (reinterpret_cast<uintptr_t>(row) & 63) == 0) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) _mm512_stream_ps(row + 16 * v, _mm512_add_ps(acc[r][v], bv));
+      continue;
+    }
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      float* cp = d.c + r * d.ldc + 16 * v;
-      __m512 o = _mm512_add_ps(acc[r][v], bias);
-      if (d.accumulate) o = _mm512_add_ps(o, _mm512_maskz_loadu_ps(d.smask[v], cp));
-      if (d.stream && d.smask[v] == 0xFFFF && (reinterpret_cast<uintptr_t>(cp) & 63) == 0) {
-        _mm512_stream_ps(cp, o);
-      } else {
-        _mm512_mask_storeu_ps(cp, d.smask[v], o);
-      }
+      __m512 o = _mm512_add_ps(acc[r][v], bv);
+      if (add) o = _mm512_add_ps(o, _mm512_maskz_loadu_ps(sm[v], row + 16 * v));
+      _mm512_mask_storeu_ps(row + 16 * v, sm[v], o);
     }
   }
 }
@@ -276,12 +291,43 @@ void run_tiles(const AcsFastConv& p, const std::vector<Block>& blocks, const std
   const int64_t S = p.D * p.H * p.W, nT = (S + kTile - 1) / kTile;
   const bool stream = !accumulate && p.N * out_ch * S * 4 >= kStreamMinBytes;
   const TapAxes ax = tap_axes(taps);
+  // The next tile's leading edge: the input lines only it, not this tile, reads (at the largest tap offset),
+  // one run per input row any segment reads. The hardware prefetchers lose track of that many streams
+  // (one per channel and phase); fetching them a tile ahead made a cold-cache ACS layer ≈ 7 % faster.
+  int64_t lead = 0;
+  for (const Delta& t : taps) lead = std::max(lead, flat(p, t));
+  lead += kTile;
+  struct Run {
+    int64_t base, stride, count;
+    bool operator<(const Run& o) const { return std::tie(base, stride, count) < std::tie(o.base, o.stride, o.count); }
+    bool operator==(const Run& o) const { return base == o.base && stride == o.stride && count == o.count; }
+  };
+  std::vector<Run> runs;  // a segment's rows without its tap's offset: the same few runs recur in every block
+  for (const Block& blk : blocks) {
+    for (const Seg& sg : blk.segs) runs.push_back({sg.off - flat(p, taps[sg.mi]), sg.stride, sg.count});
+  }
+  std::sort(runs.begin(), runs.end());
+  runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
+  std::vector<int64_t> rows;
+  for (const Run& r : runs) {
+    for (int64_t i = 0; i < r.count; ++i) rows.push_back(r.base + i * r.stride + lead);
+  }
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
   parallel_for(p.N * nT, [&](int64_t b, int64_t e, int) {
     Coords c;
     std::vector<__mmask16> masks(taps.size() * 4);
     __mmask16 smask[4];
     for (int64_t task = b; task < e; ++task) {
       const int64_t n = task / nT, q0 = (task % nT) * kTile;
+      if (q0 + kTile < S) {
+        const float* bn = in + n * in_ch * S + q0;
+        // kTile floats span 4 lines, 5 when the edge is not line-aligned.
+        for (const int64_t r : rows) {
+          const char* l = reinterpret_cast<const char*>(bn + r);
+          for (int k = 0; k < 5; ++k) _mm_prefetch(l + 64 * k, _MM_HINT_T0);
+        }
+      }
       coords(p, q0, S, c);
       tap_masks(p, c, ax, masks.data());
       range_masks(q0, S, smask, 4);
