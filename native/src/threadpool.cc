@@ -1,6 +1,7 @@
 #include "threadpool.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -9,6 +10,25 @@
 
 namespace acs {
 namespace {
+
+// Waits for `done()` by spinning for up to kSpin before the caller blocks: waking a sleeping thread costs
+// tens of microseconds on a virtual machine, and a layer runs several parallel regions back to back (weight
+// packing, then the tiles), so a worker that just finished one usually finds the next within the spin.
+constexpr auto kSpin = std::chrono::microseconds(100);
+
+template <typename F>
+bool spin_until(F done) {
+  const auto until = std::chrono::steady_clock::now() + kSpin;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    if (std::chrono::steady_clock::now() >= until) return done();
+  }
+}
 
 class Pool {
  public:
@@ -41,36 +61,42 @@ class Pool {
     }
     std::lock_guard<std::mutex> call_lock(call_mutex_);
     ensure_started();
+    job_ = &fn;
+    job_n_ = n;
+    remaining_.store(static_cast<int>(chunks) - 1, std::memory_order_relaxed);
     {
+      // Under m_, so a worker checking the state before it sleeps cannot miss the change.
       std::lock_guard<std::mutex> lk(m_);
-      job_ = &fn;
-      job_n_ = n;
-      job_chunks_ = chunks;
-      remaining_ = static_cast<int>(chunks) - 1;
-      ++generation_;
+      const uint64_t gen = (state_.load(std::memory_order_relaxed) >> kChunkBits) + 1;
+      state_.store(gen << kChunkBits | static_cast<uint64_t>(chunks), std::memory_order_release);
     }
     cv_.notify_all();
     in_parallel_ = true;
-    run_chunk(0);
+    run_chunk(0, chunks);
     in_parallel_ = false;
-    std::unique_lock<std::mutex> lk(m_);
-    done_cv_.wait(lk, [&] { return remaining_ == 0; });
+    if (!spin_until([&] { return remaining_.load(std::memory_order_acquire) == 0; })) {
+      std::unique_lock<std::mutex> lk(m_);
+      done_cv_.wait(lk, [&] { return remaining_.load(std::memory_order_acquire) == 0; });
+    }
     job_ = nullptr;
   }
 
  private:
-  void run_chunk(int64_t c) {
-    int64_t begin = job_n_ * c / job_chunks_;
-    int64_t end = job_n_ * (c + 1) / job_chunks_;
+  // state_: the job's generation above kChunkBits, its chunk count below, published in one word so a
+  // worker reads both together (a worker a job does not need must not mistake the next job's count for it).
+  static constexpr int kChunkBits = 20;
+
+  void run_chunk(int64_t c, int64_t chunks) {
+    int64_t begin = job_n_ * c / chunks;
+    int64_t end = job_n_ * (c + 1) / chunks;
     if (begin < end) (*job_)(begin, end, static_cast<int>(c));
   }
 
   void ensure_started() {
     if (!workers_.empty() || threads_ <= 1) return;
-    quit_ = false;
-    // Workers must start from the generation before the job about to be published: a worker that
-    // read generation_ itself after run() incremented it would miss that job and deadlock run().
-    const uint64_t start = generation_;
+    quit_.store(false);
+    // Workers start from the current generation: the job about to be published is new to them.
+    const uint64_t start = state_.load(std::memory_order_relaxed) >> kChunkBits;
     for (int i = 1; i < threads_; ++i) {
       workers_.emplace_back([this, i, start] { worker(i, start); });
     }
@@ -78,18 +104,27 @@ class Pool {
 
   void worker(int index, uint64_t seen) {
     for (;;) {
-      {
+      uint64_t st = 0;
+      auto fresh = [&] {
+        st = state_.load(std::memory_order_acquire);
+        return quit_.load(std::memory_order_relaxed) || (st >> kChunkBits) != seen;
+      };
+      if (!spin_until(fresh)) {
         std::unique_lock<std::mutex> lk(m_);
-        cv_.wait(lk, [&] { return quit_ || generation_ != seen; });
-        if (quit_) return;
-        seen = generation_;
+        cv_.wait(lk, fresh);
       }
-      if (index < job_chunks_) {
+      if (quit_.load()) return;
+      seen = st >> kChunkBits;
+      const int64_t chunks = static_cast<int64_t>(st & ((uint64_t{1} << kChunkBits) - 1));
+      // A job that needs this worker cannot finish, nor the next be published, before it is done here.
+      if (index < chunks) {
         in_parallel_ = true;
-        run_chunk(index);
+        run_chunk(index, chunks);
         in_parallel_ = false;
-        std::lock_guard<std::mutex> lk(m_);
-        if (--remaining_ == 0) done_cv_.notify_one();
+        if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+          std::lock_guard<std::mutex> lk(m_);
+          done_cv_.notify_one();
+        }
       }
     }
   }
@@ -97,7 +132,7 @@ class Pool {
   void stop() {
     {
       std::lock_guard<std::mutex> lk(m_);
-      quit_ = true;
+      quit_.store(true);
     }
     cv_.notify_all();
     for (auto& t : workers_) t.join();
@@ -110,10 +145,10 @@ class Pool {
   std::mutex m_;
   std::condition_variable cv_, done_cv_;
   const std::function<void(int64_t, int64_t, int)>* job_ = nullptr;
-  int64_t job_n_ = 0, job_chunks_ = 1;
-  int remaining_ = 0;
-  uint64_t generation_ = 0;
-  bool quit_ = false;
+  int64_t job_n_ = 0;
+  std::atomic<int> remaining_{0};
+  std::atomic<uint64_t> state_{0};
+  std::atomic<bool> quit_{false};
   static thread_local bool in_parallel_;
 };
 
