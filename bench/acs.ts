@@ -84,7 +84,7 @@ export async function runAcsBench(): Promise<string> {
     const gy = randn([c.N, c.C, c.size, c.size, c.size]);
     const w3 = randn([c.C, c.C / c.groups, 3, 3, 3]).requiresGrad_();
     // ACS and Conv3d alternate, so their ratio compares the same moments of a shared machine.
-    const turns = { min: 5, max: 15, budget: 3 };
+    const turns = { min: 5, max: 25, budget: 4 };
     const [fwd, c3f] = timeEach([() => F.acsConv(x.detach(), w.detach(), null, o), () => F.conv3d(x.detach(), w3.detach(), null, o)], turns);
     const [fb, c3] = timeEach([
       () => F.acsConv(x, w, null, o).backward(gy),
