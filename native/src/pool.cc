@@ -8,6 +8,7 @@
 #include <climits>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -211,6 +212,9 @@ Napi::Value IndexPoolBackward(const Napi::CallbackInfo& info) {
       const float* gp = gy + pl * g.out_plane();
       const int32_t* ip = idx + pl * g.out_plane();
       float* xp = gx + pl * g.in_plane();
+      // gx arrives uncleared: each plane is cleared by the thread that scatters into it, while it is in
+      // cache (clearing the whole gradient first was a separate single-threaded pass over memory).
+      std::memset(xp, 0, sizeof(float) * g.in_plane());
       for (int64_t o = 0; o < g.out_plane(); ++o) {
         const uint32_t j = static_cast<uint32_t>(ip[o]);
         if (j >= plane) {

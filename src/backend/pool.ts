@@ -51,7 +51,7 @@ export function indexPoolBackward(gy: Float32Array, idx: Int32Array, geom: PoolG
   const { inN, outN } = checkGeom(op, geom);
   checkLen(op, 'gy', gy, outN);
   checkLen(op, 'idx', idx, outN);
-  const gx = allocF32(inN);
+  const gx = allocF32Uninit(inN); // cleared natively, plane by plane, as it is scattered into
   // The kernel checks every index as it scatters and reports the first one outside the plane.
   const bad = native.indexPoolBackward(gy, idx, [...geom], gx);
   if (bad >= 0) {
