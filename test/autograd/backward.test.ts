@@ -160,3 +160,47 @@ test('gradient reuse never touches what a user rule keeps or a caller holds', ()
   assert.ok(cached.every((v) => v === 0.5), "the rule's cached gradient was overwritten");
   assert.deepEqual(seed.data, seedCopy);
 });
+
+test('recycled gradient buffers serve the next steps; unused lengths are dropped; reuse off empties the pool', () => {
+  manualSeed(5);
+  const step = (size: number): void => {
+    const x = randn([2, 4, size, size, size]);
+    const w1 = randn([8, 4, 3, 3]).requiresGrad_();
+    const w2 = randn([8, 8, 3, 3]).requiresGrad_();
+    const y = F.acsConv(F.relu(F.acsConv(x, w1, null, { padding: 1 })), w2, null, { padding: 1 });
+    F.sum(F.mul(y, y)).backward();
+  };
+  const fresh = (): number => backend.gradPoolStats().freshAllocations;
+  const freshPerStep = (size: number): number => {
+    step(size);
+    step(size);
+    const f0 = fresh();
+    step(size);
+    step(size);
+    return (fresh() - f0) / 2;
+  };
+  // Without the pool every large buffer of a step is new; with it, the step's gradients (recycled by the
+  // engine in the previous step) serve the next forward's activations and backward's gradients.
+  const prev0 = backend.setGradBufferReuse(false);
+  const without = freshPerStep(16);
+  backend.setGradBufferReuse(prev0);
+  const withPool = freshPerStep(16);
+  assert.ok(withPool <= without - 4, `fresh large allocations per step: ${withPool} with the pool, ${without} without`);
+  const lengths16 = backend.gradPoolStats().lengths;
+  assert.ok(lengths16.length > 0 && backend.gradPoolStats().bytes > 0);
+  // Two steps of another size: the first size's buffers are no longer held.
+  step(12);
+  step(12);
+  const after = backend.gradPoolStats().lengths;
+  assert.deepEqual(after.filter((n) => lengths16.includes(n)), []);
+  const prev = backend.setGradBufferReuse(false);
+  try {
+    assert.equal(backend.gradPoolStats().buffers, 0);
+    step(12);
+    assert.equal(backend.gradPoolStats().buffers, 0);
+  } finally {
+    backend.setGradBufferReuse(prev);
+  }
+  backend.releaseFreeMemory();
+  assert.equal(backend.gradPoolStats().buffers, 0);
+});
