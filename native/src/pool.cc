@@ -176,6 +176,7 @@ Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
   A.idx = i32(info, 7);
   const bool vec = has_avx512f() && A.k[2] <= kMaxVecKw;
   const Geom& g = A.g;
+  const bool prefetch = g.nc * g.in_plane() * 4 >= (int64_t{4} << 20);
   // Work items are (plane, od) slabs: more of them than planes alone when N*C is small.
   parallel_for(g.nc * g.oD, [&](int64_t b, int64_t e, int) {
     std::vector<int64_t> rows;
@@ -186,6 +187,16 @@ Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
       for (int64_t oh = 0; oh < g.oH; ++oh) {
         collect_rows(A, od, oh, rows);
         const int64_t o = pl * g.out_plane() + (od * g.oH + oh) * g.oW;
+        // The rows two output rows ahead: each thread reads its slabs' planes as interleaved streams that
+        // the hardware prefetchers here did not keep up with (6 GB/s on a 113 MB input, 17 GB/s from L2;
+        // 12 GB/s with this). Inputs that fit in cache skip it.
+        if (prefetch) {
+          const int64_t ahead = 2 * A.s[1] * g.W;
+          for (int64_t r : rows) {
+            const char* l = reinterpret_cast<const char*>(xp + r + ahead);
+            for (int64_t b = 0; b < g.W * 4; b += 64) __builtin_prefetch(l + b);
+          }
+        }
         if (vec) {
           max_row_avx512(A, xp, rows, A.out + o, A.idx + o);
         } else {
