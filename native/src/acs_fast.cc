@@ -82,8 +82,8 @@ struct alignas(64) Coords {
 };
 
 void coords(const AcsFastConv& p, int64_t q0, int64_t S, Coords& c) {
-  // Filled a row (constant d, h) at a time: a tile spans few rows, and a per-lane carry chain of
-  // branches cost a tenth of a small-channel layer's time.
+  // Filled a row (constant d, h) at a time: a tile spans few rows, and the former per-lane carry chain
+  // of branches cost several percent of a 16-channel layer's time.
   const int64_t HW = p.H * p.W;
   int32_t d = static_cast<int32_t>(q0 / HW), h = static_cast<int32_t>((q0 % HW) / p.W), w = static_cast<int32_t>(q0 % p.W);
   const int32_t W = static_cast<int32_t>(p.W), H = static_cast<int32_t>(p.H);
@@ -218,7 +218,7 @@ ACS_FAST_TARGET void micro(const Seg* segs, int nseg, const float* a, int64_t as
     sm[v] = d.smask[v];
     full = full && sm[v] == 0xFFFF;
   }
-  const bool stream = d.stream && full;
+  const bool stream = d.stream && full && !add;  // callers stream only what they overwrite
 #pragma GCC unroll 12
   for (int r = 0; r < MR; ++r) {
     float* row = c + r * ldc;
