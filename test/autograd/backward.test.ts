@@ -85,7 +85,7 @@ test('gradient sums stay private when a rule shares one gradient between inputs'
   assert.deepEqual(Array.from(held.data), [39, 39]);
 });
 
-test('a leaf takes a fresh private gradient as it is, and copies one a rule passed through', () => {
+test('leaf gradients: later passes add in place; a leaf never receives the seed or a passed-through buffer', () => {
   // Large enough (≥ 64 KB) for the engine to track the buffers it allocates during the pass.
   const x = randn([4, 8, 16, 16]).requiresGrad_();
   const w = randn([8, 8, 3, 3]).requiresGrad_();
