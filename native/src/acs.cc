@@ -17,6 +17,7 @@
 #include "gemm.h"
 #include "napi_args.h"
 #include "registry.h"
+#include "scratch.h"
 #include "threadpool.h"
 
 namespace acs {
@@ -216,12 +217,6 @@ std::vector<Segment> segments(const Geo& g) {
   return out;
 }
 
-std::vector<float>& workspace(size_t n) {
-  thread_local std::vector<float> ws;
-  if (ws.size() < n) ws.resize(n);
-  return ws;
-}
-
 
 FastA& kept_a() {
   thread_local FastA a;
@@ -291,10 +286,10 @@ void batched_forward(const Geo& g, const Tables& tb, const std::vector<Segment>&
                      float* y) {
   const std::vector<int32_t> off = tap_offsets(g, tb);
   const int64_t S = g.out_sp(), P = g.N * S, Kg = g.Kg();
-  float* col = keep<0>(Kg * P);
+  float* col = scratch<kAcsBatchCol>(Kg * P);
   for (const Segment& sg : seg) {
     const int64_t M = sg.r1 - sg.r0;
-    float* tmp = keep<1>(M * P);
+    float* tmp = scratch<kAcsBatchRows>(M * P);
     batched_im2col(g, off, x, sg, col);
     if (acs_fast_usable()) {
       acs_fast_pack_a(kept_a(), w + sg.r0 * Kg, M, Kg, Kg, 1);
@@ -312,10 +307,10 @@ void batched_backward_weight(const Geo& g, const Tables& tb, const std::vector<S
                              const float* dy, float* dw) {
   const std::vector<int32_t> off = tap_offsets(g, tb);
   const int64_t P = g.N * g.out_sp(), Kg = g.Kg();
-  float* col = keep<0>(Kg * P);
+  float* col = scratch<kAcsBatchCol>(Kg * P);
   for (const Segment& sg : seg) {
     const int64_t M = sg.r1 - sg.r0;
-    float* dyp = keep<1>(M * P);
+    float* dyp = scratch<kAcsBatchRows>(M * P);
     batched_im2col(g, off, x, sg, col);
     batched_pack_dy(g, sg, dy, dyp);
     sgemm(false, true, M, Kg, P, 1.f, dyp, P, col, P, 1.f, dw + sg.r0 * Kg, Kg, true);
@@ -326,10 +321,10 @@ void batched_backward_input(const Geo& g, const Tables& tb, const std::vector<Se
                             const float* w, float* dx) {
   const std::vector<int32_t> off = tap_offsets(g, tb);
   const int64_t S = g.out_sp(), P = g.N * S, Kg = g.Kg(), Cg = g.Cg(), DHW = g.in_sp(), kk = g.k * g.k;
-  float* col = keep<0>(Kg * P);
+  float* col = scratch<kAcsBatchCol>(Kg * P);
   for (const Segment& sg : seg) {
     const int64_t M = sg.r1 - sg.r0;
-    float* dyp = keep<1>(M * P);
+    float* dyp = scratch<kAcsBatchRows>(M * P);
     batched_pack_dy(g, sg, dy, dyp);
     if (acs_fast_usable()) {
       acs_fast_pack_a(kept_a(), w + sg.r0 * Kg, Kg, M, 1, Kg);
@@ -374,7 +369,7 @@ void part_forward(const Geo& g, const float* x, const float* w, float* y) {
   }
   const int64_t nT = (S + T - 1) / T;
   parallel_for(g.N * nG * nT, [&](int64_t b, int64_t e, int) {
-    float* col = workspace(Kg * T).data();
+    float* col = scratch<kAcsTile>(Kg * T);
     for (int64_t task = b; task < e; ++task) {
       const int64_t tile = task % nT, n = task / (nT * nG), si = (task / nT) % nG;
       const Segment& sg = seg[si];
@@ -405,7 +400,7 @@ void part_backward_weight(const Geo& g, const float* x, const float* dy, float* 
   std::vector<char> used(nth, 0);
   // Group-major order, so a thread's contiguous chunk of tasks touches few groups.
   parallel_for(nG * g.N * nT, [&](int64_t b, int64_t e, int tid) {
-    float* col = workspace(Kg * T).data();
+    float* col = scratch<kAcsTile>(Kg * T);
     std::vector<float>& acc = partial[tid];
     acc.assign(part_sz, 0.f);
     used[tid] = 1;
@@ -453,7 +448,7 @@ void part_backward_input(const Geo& g, const float* dy, const float* w, float* d
     }
   }
   parallel_for(g.N * nG * nB, [&](int64_t b, int64_t e, int) {
-    float* col = workspace(B * kk * T).data();
+    float* col = scratch<kAcsTile>(B * kk * T);
     for (int64_t task = b; task < e; ++task) {
       const int64_t blk = task % nB, n = task / (nB * nG), si = (task / nB) % nG;
       const Segment& sg = seg[si];

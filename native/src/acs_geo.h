@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "acs_fast.h"
+#include "scratch.h"
 
 namespace acs {
 
@@ -26,20 +27,11 @@ struct Geo {
   int64_t Kg() const { return Cg() * k * k; }
 };
 
-// Calling-thread buffers of the batched path, kept across calls: fresh megabyte allocations cost a page
-// fault per 4 KiB on every call.
-template <int Tag>
-float* keep(size_t n) {
-  thread_local std::vector<float> ws;
-  if (ws.size() < n) ws.resize(n);
-  return ws.data();
-}
-
 // A phase-volume buffer: kept across calls up to 16 MiB, above that allocated per call so a large
 // volume's copy does not stay resident between steps.
 class PhaseBuf {
  public:
-  explicit PhaseBuf(size_t n) : p_(n <= (size_t{1} << 22) ? keep<2>(n) : (own_.resize(n), own_.data())) {}
+  explicit PhaseBuf(size_t n) : p_(n <= (size_t{1} << 22) ? scratch<kAcsPhases>(n) : (own_.resize(n), own_.data())) {}
   float* data() const { return p_; }
 
  private:

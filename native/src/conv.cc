@@ -15,6 +15,7 @@
 #include "gemm.h"
 #include "napi_args.h"
 #include "registry.h"
+#include "scratch.h"
 #include "threadpool.h"
 
 namespace acs {
@@ -90,15 +91,6 @@ Geom read_geom(const Napi::CallbackInfo& info, size_t i) {
   return g;
 }
 
-std::vector<float>& thread_col() {
-  thread_local std::vector<float> buf;
-  return buf;
-}
-
-float* ensure(std::vector<float>& v, size_t n) {
-  if (v.size() < n) v.resize(n);
-  return v.data();
-}
 
 // Valid output range [lo, hi) along W for tap offset `off` (= kw * dw - pw): 0 <= ow * s + off < in.
 inline void valid_range(int64_t off, int64_t s, int64_t in, int64_t out, int64_t& lo, int64_t& hi) {
@@ -197,7 +189,7 @@ void conv_forward(const Geom& g, const float* x, const float* w, const float* b,
       if (pw) {
         sgemm(false, false, g.coutg, nc, g.cgk, 1.f, wg, g.cgk, xg + c0, g.in_sp, 0.f, og, g.out_sp, true);
       } else {
-        float* col = ensure(thread_col(), static_cast<size_t>(g.cgk * nc));
+        float* col = scratch<kConvCol>(static_cast<size_t>(g.cgk * nc));
         im2col(g, xg, r0, r1, col);
         sgemm(false, false, g.coutg, nc, g.cgk, 1.f, wg, g.cgk, col, nc, 0.f, og, g.out_sp, true);
       }
@@ -246,7 +238,7 @@ void conv_backward_input(const Geom& g, const float* dout, const float* w, float
           if (pw) {
             sgemm(true, false, g.cgk, nc, g.coutg, 1.f, wg, g.cgk, dog + c0, g.out_sp, 0.f, dxg + c0, g.in_sp, true);
           } else {
-            float* col = ensure(thread_col(), static_cast<size_t>(g.cgk * nc));
+            float* col = scratch<kConvCol>(static_cast<size_t>(g.cgk * nc));
             sgemm(true, false, g.cgk, nc, g.coutg, 1.f, wg, g.cgk, dog + c0, g.out_sp, 0.f, col, nc, true);
             col2im(g, col, r0, r1, dxg);
           }
@@ -271,7 +263,8 @@ void conv_backward_weight(const Geom& g, const float* x, const float* dout, floa
   const int64_t items = g.n * g.groups * tiles;
   const int64_t T = std::max<int64_t>(1, std::min<int64_t>(num_threads(), items));
   static std::vector<float> partial_buf;
-  float* partial = ensure(partial_buf, static_cast<size_t>(T * wsize));
+  if (partial_buf.size() < static_cast<size_t>(T * wsize)) partial_buf.resize(static_cast<size_t>(T * wsize));
+  float* partial = partial_buf.data();
   std::vector<char> used(T, 0);
   parallel_for(items, [&](int64_t i0, int64_t i1, int tid) {
     float* acc = partial + tid * wsize;
@@ -286,7 +279,7 @@ void conv_backward_weight(const Geom& g, const float* x, const float* dout, floa
       if (pw) {
         sgemm(false, true, g.coutg, g.cgk, nc, 1.f, dog, g.out_sp, xg + c0, g.in_sp, 1.f, accg, g.cgk, true);
       } else {
-        float* col = ensure(thread_col(), static_cast<size_t>(g.cgk * nc));
+        float* col = scratch<kConvCol>(static_cast<size_t>(g.cgk * nc));
         im2col(g, xg, r0, r1, col);
         sgemm(false, true, g.coutg, g.cgk, nc, 1.f, dog, g.out_sp, col, nc, 1.f, accg, g.cgk, true);
       }

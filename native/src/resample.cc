@@ -8,6 +8,7 @@
 
 #include "napi_args.h"
 #include "registry.h"
+#include "scratch.h"
 #include "threadpool.h"
 
 namespace acs {
@@ -30,11 +31,6 @@ Tables tables_from(const Napi::CallbackInfo& info, size_t i) {
 // output. The backward runs the same two steps in reverse. Planes whose buffer would exceed kMaxTmp floats
 // (large downsampling) use the direct per-element form.
 constexpr int64_t kMaxTmp = int64_t{1} << 22;
-
-std::vector<float>& thread_tmp() {
-  thread_local std::vector<float> buf;
-  return buf;
-}
 
 // Output row (od, oh) of the separable form: the four W-interpolated rows it mixes (offsets into the
 // D·H·oW buffer) and their D×H weights.
@@ -60,22 +56,21 @@ Napi::Value InterpForward(const Napi::CallbackInfo& info) {
   const int64_t ip = D * H * W, op = oD * oH * oW;
   const bool separable = D * H * oW <= kMaxTmp;
   parallel_for(g[0], [&](int64_t b, int64_t e, int) {
-    std::vector<float>& tmp = thread_tmp();
-    if (separable && tmp.size() < static_cast<size_t>(D * H * oW)) tmp.resize(static_cast<size_t>(D * H * oW));
+    float* tmp = separable ? scratch<kResample>(static_cast<size_t>(D * H * oW)) : nullptr;
     for (int64_t pl = b; pl < e; ++pl) {
       const float* xp = x + pl * ip;
       float* yp = y + pl * op;
       if (separable) {
         for (int64_t r = 0; r < D * H; ++r) {
           const float* xr = xp + r * W;
-          float* tr = tmp.data() + r * oW;
+          float* tr = tmp + r * oW;
           for (int64_t ow = 0; ow < oW; ++ow) tr[ow] = (1.f - t.lw[ow]) * xr[t.w0[ow]] + t.lw[ow] * xr[t.w1[ow]];
         }
         for (int64_t od = 0; od < oD; ++od) {
           for (int64_t oh = 0; oh < oH; ++oh) {
             const RowMix m = row_mix(t, od, oh, H, oW);
-            const float *r0 = tmp.data() + m.off[0], *r1 = tmp.data() + m.off[1], *r2 = tmp.data() + m.off[2],
-                        *r3 = tmp.data() + m.off[3];
+            const float *r0 = tmp + m.off[0], *r1 = tmp + m.off[1], *r2 = tmp + m.off[2],
+                        *r3 = tmp + m.off[3];
             float* yr = yp + (od * oH + oh) * oW;
             for (int64_t ow = 0; ow < oW; ++ow) yr[ow] = m.w[0] * r0[ow] + m.w[1] * r1[ow] + m.w[2] * r2[ow] + m.w[3] * r3[ow];
           }
@@ -113,27 +108,26 @@ Napi::Value InterpBackward(const Napi::CallbackInfo& info) {
   const int64_t ip = D * H * W, op = oD * oH * oW;
   const bool separable = D * H * oW <= kMaxTmp;
   parallel_for(g[0], [&](int64_t b, int64_t e, int) {
-    std::vector<float>& tmp = thread_tmp();
-    if (separable && tmp.size() < static_cast<size_t>(D * H * oW)) tmp.resize(static_cast<size_t>(D * H * oW));
+    float* tmp = separable ? scratch<kResample>(static_cast<size_t>(D * H * oW)) : nullptr;
     for (int64_t pl = b; pl < e; ++pl) {
       float* xp = gx + pl * ip;
       const float* gp = gy + pl * op;
       if (separable) {
-        std::fill(tmp.begin(), tmp.begin() + D * H * oW, 0.f);
+        std::fill(tmp, tmp + D * H * oW, 0.f);
         for (int64_t od = 0; od < oD; ++od) {
           for (int64_t oh = 0; oh < oH; ++oh) {
             const RowMix m = row_mix(t, od, oh, H, oW);
             const float* gr = gp + (od * oH + oh) * oW;
             // The four rows may coincide (edges, nearest): one at a time, so each update sees the last.
             for (int q = 0; q < 4; ++q) {
-              float* r = tmp.data() + m.off[q];
+              float* r = tmp + m.off[q];
               for (int64_t ow = 0; ow < oW; ++ow) r[ow] += m.w[q] * gr[ow];
             }
           }
         }
         for (int64_t r = 0; r < D * H; ++r) {
           float* xr = xp + r * W;
-          const float* tr = tmp.data() + r * oW;
+          const float* tr = tmp + r * oW;
           for (int64_t ow = 0; ow < oW; ++ow) {
             xr[t.w0[ow]] += (1.f - t.lw[ow]) * tr[ow];
             xr[t.w1[ow]] += t.lw[ow] * tr[ow];
