@@ -527,18 +527,14 @@ void acs_backward_input(const std::vector<Geo>& parts, const float* dy, const fl
   const bool fused = fused_geometry(parts, true, &c, &split);
   if (fused && !split) return acs_fast_backward_input(c, dy, w, dx, !overwrite);
   const Geo& g = parts[0];
-  if (overwrite) {
-    parallel_for(g.N * g.Cin, [&](int64_t i0, int64_t i1, int) {
-      std::memset(dx + i0 * g.in_sp(), 0, sizeof(float) * (i1 - i0) * g.in_sp());
-    }, 4);
-  }
+  if (overwrite) zero_fill(dx, g.N * g.Cin * g.in_sp());
   if (fused) {
     // Each tap writes its own phase volume of dx: accumulate there, then scatter back.
     const int64_t vol = g.N * g.Cin * g.out_sp();
     const PhaseBuf buf(phase_count(g) * vol);
     float* dxs = buf.data();
     const std::vector<int64_t> phases = used_phases(g, c);
-    for (const int64_t ph : phases) std::memset(dxs + ph * vol, 0, sizeof(float) * vol);
+    for (const int64_t ph : phases) zero_fill(dxs + ph * vol, vol);
     acs_fast_backward_input(c, dy, w, dxs, true);
     return merge_phases(g, phases, dxs, dx);
   }

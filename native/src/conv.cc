@@ -204,9 +204,7 @@ void conv_forward(const Geom& g, const float* x, const float* w, const float* b,
 void conv_backward_input(const Geom& g, const float* dout, const float* w, float* dx) {
   AcsFastConv f;
   if (fast_conv(g, &f)) return acs_fast_backward_input(f, dout, w, dx, false);
-  parallel_for(g.n * g.cin, [&](int64_t i0, int64_t i1, int) {
-    std::memset(dx + i0 * g.in_sp, 0, sizeof(float) * (i1 - i0) * g.in_sp);
-  }, 4);
+  zero_fill(dx, g.n * g.cin * g.in_sp);
   const bool pw = g.pointwise();
   const int64_t tr = g.tile_rows();
   const int axis = g.out[0] >= 2 ? 0 : 1;  // outer axis: D, or H when there is one output plane

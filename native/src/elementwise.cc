@@ -51,6 +51,10 @@ void add_channel(float* y, const float* bias, int64_t outer, int64_t C, int64_t 
   }, std::max<int64_t>(1, kMinChunk / std::max<int64_t>(1, inner)));
 }
 
+void zero_fill(float* y, int64_t n) {
+  parallel_for(n, [&](int64_t b, int64_t e, int) { std::memset(y + b, 0, sizeof(float) * (e - b)); }, kMinChunk);
+}
+
 bool ew_set(const char* name) {
   const std::string n(name);
   if (n == "best") {

@@ -52,4 +52,7 @@ bool ew_set(const char* name);
 // y[o, c, i] += bias[c] for y viewed as [outer, C, inner], threaded: the bias of every convolution kind.
 void add_channel(float* y, const float* bias, int64_t outer, int64_t C, int64_t inner);
 
+// y[0, n) = 0, threaded: outputs that kernels then accumulate into.
+void zero_fill(float* y, int64_t n);
+
 }  // namespace acs
