@@ -6,13 +6,13 @@
  */
 import { native } from '../src/backend/binding.js';
 import { setNumThreads } from '../src/index.js';
-import { build, makeStep } from './model-case.js';
+import { build, makeStep, type ModelCase } from './model-case.js';
 import { resnet, unet } from './models.js';
 import { isMain } from './util.js';
 
 /** Per-step milliseconds and call counts of each native entry point, with the whole step's time. */
 export function profileStep(
-  c: ReturnType<typeof unet>,
+  c: ModelCase,
   { steps = 3, detail = false }: { steps?: number; detail?: boolean } = {},
 ): { stepMs: number; nativeMs: number; rows: [string, number, number][] } {
   const time = new Map<string, number>();

@@ -23,7 +23,10 @@
 namespace acs {
 namespace {
 
-Geo geo_from(const std::vector<int64_t>& v) {
+// A part's geometry as src/backend/acs.ts packs it: kGeoInts integers.
+constexpr size_t kGeoInts = 23;
+
+Geo geo_from(const int64_t* v) {
   Geo g;
   g.N = v[0]; g.Cin = v[1]; g.D = v[2]; g.H = v[3]; g.W = v[4]; g.Cout = v[5];
   g.oD = v[6]; g.oH = v[7]; g.oW = v[8]; g.k = v[9];
@@ -559,13 +562,15 @@ void acs_backward_weight(const std::vector<Geo>& parts, const float* x, const fl
   part_backward_weight(parts[0], x, dy, dw);
 }
 
-// Several parts' geometries, back to back (23 entries each, as geo_from reads them), sharing everything
-// but the plane and channel range.
+// Several parts' geometries, back to back (kGeoInts entries each), sharing everything but the plane and
+// channel range.
 std::vector<Geo> parse_parts(const Napi::CallbackInfo& info, size_t i) {
   const std::vector<int64_t> v = ints(info, i);
-  if (v.empty() || v.size() % 23) throw Napi::TypeError::New(info.Env(), "acs: part geometries must have 23 entries each");
+  if (v.empty() || v.size() % kGeoInts) {
+    throw Napi::TypeError::New(info.Env(), "acs: part geometries must have " + std::to_string(kGeoInts) + " entries each");
+  }
   std::vector<Geo> out;
-  for (size_t o = 0; o < v.size(); o += 23) out.push_back(geo_from(std::vector<int64_t>(v.begin() + o, v.begin() + o + 23)));
+  for (size_t o = 0; o < v.size(); o += kGeoInts) out.push_back(geo_from(v.data() + o));
   for (const Geo& g : out) {
     const Geo& a = out[0];
     bool same = g.N == a.N && g.Cin == a.Cin && g.D == a.D && g.H == a.H && g.W == a.W && g.Cout == a.Cout &&

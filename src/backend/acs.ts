@@ -55,8 +55,9 @@ function check(arr: Float32Array, n: number, fn: string, name: string): void {
   if (arr.length !== n) throw new ShapeError(`${fn}: ${name} has ${arr.length} elements, expected ${n}`);
 }
 
-const xSize = (g: AcsGeometry): number => g.N * g.Cin * g.D * g.H * g.W;
-const ySize = (g: AcsGeometry): number => g.N * g.Cout * g.oD * g.oH * g.oW;
+/** Elements of the input [N, Cin, D, H, W] and the output [N, Cout, oD, oH, oW] of a geometry. */
+export const xSize = (g: AcsGeometry): number => g.N * g.Cin * g.D * g.H * g.W;
+export const ySize = (g: AcsGeometry): number => g.N * g.Cout * g.oD * g.oH * g.oW;
 const wSize = (g: AcsGeometry): number => g.Cout * (g.Cin / g.groups) * g.k * g.k;
 
 /**
@@ -70,9 +71,7 @@ export interface AcsPartSpec {
 }
 
 function packParts(g: AcsGeometry, parts: readonly AcsPartSpec[], fn: string, sampling: AcsSampling): number[] {
-  const live = parts.filter((p) => p.c1 !== p.c0);
-  if (!live.length) return [];
-  return live.flatMap((p) => pack(g, p.plane, p.c0, p.c1, fn, sampling));
+  return parts.filter((p) => p.c1 !== p.c0).flatMap((p) => pack(g, p.plane, p.c0, p.c1, fn, sampling));
 }
 
 /**

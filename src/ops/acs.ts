@@ -15,6 +15,8 @@ import {
   acsBackwardWeight,
   acsForward,
   partsCover,
+  xSize,
+  ySize,
 } from '../backend/acs.js';
 import { needsGrad, record } from '../autograd/record.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -36,9 +38,6 @@ import {
 
 export { defaultAcsSplit, type AcsConvOptions, type AcsCommonOptions } from './acs-args.js';
 
-const xLen = (g: AcsGeometry): number => g.N * g.Cin * g.D * g.H * g.W;
-const yLen = (g: AcsGeometry): number => g.N * g.Cout * g.oD * g.oH * g.oW;
-
 function forwardParts(
   x: Float32Array,
   w: Float32Array,
@@ -47,13 +46,13 @@ function forwardParts(
   sampling: AcsSampling = 'acs',
   bias: Float32Array | null = null,
 ): Float32Array {
-  const y = partsCover(parts, g.Cout) ? allocF32Uninit(yLen(g)) : allocF32(yLen(g));
+  const y = partsCover(parts, g.Cout) ? allocF32Uninit(ySize(g)) : allocF32(ySize(g));
   acsForward(x, w, y, g, parts, sampling, bias);
   return y;
 }
 
 function inputGradParts(dy: Float32Array, w: Float32Array, g: AcsGeometry, parts: readonly AcsPart[], sampling: AcsSampling = 'acs'): Float32Array {
-  const dx = allocF32Uninit(xLen(g));
+  const dx = allocF32Uninit(xSize(g));
   acsBackwardInput(dy, w, dx, g, parts, sampling, 'overwrite');
   return dx;
 }
@@ -62,11 +61,6 @@ function weightGradParts(x: Float32Array, dy: Float32Array, wLen: number, g: Acs
   const dw = allocF32(wLen);
   acsBackwardWeight(x, dy, dw, g, parts, sampling);
   return dw;
-}
-
-/** y[n, c, ...] += b[c] over [N, C, S], in place. */
-function addBias(y: Float32Array, b: Float32Array, N: number, C: number, S: number): void {
-  addChannelInPlace(y, b, N, C, S);
 }
 
 interface Prepared {
@@ -176,7 +170,7 @@ export function softAcsConv(x: Tensor, weight: Tensor, softWeights: Tensor | nul
   const planes = FULL_PLANES(C);
   const S = out[0] * out[1] * out[2];
   const ys = planes.map((p) => forwardParts(x.data, weight.data, g, [p]));
-  const y = allocF32(yLen(g));
+  const y = allocF32(ySize(g));
   for (let n = 0; n < g.N; n++) {
     for (let c = 0; c < C; c++) {
       const base = (n * C + c) * S;
@@ -184,7 +178,7 @@ export function softAcsConv(x: Tensor, weight: Tensor, softWeights: Tensor | nul
       for (let i = base; i < base + S; i++) y[i] = s0 * ys[0][i] + s1 * ys[1][i] + s2 * ys[2][i];
     }
   }
-  if (bias) addBias(y, bias.data, g.N, C, S);
+  if (bias) addChannelInPlace(y, bias.data, g.N, C, S);
   const res = new Tensor(y, [g.N, C, ...out], 'float32');
   const inputs = [x, weight, ...(sw ? [sw] : []), ...(bias ? [bias] : [])];
   if (!needsGrad(...inputs)) return res;
@@ -313,7 +307,7 @@ export function acsConvTranspose(x: Tensor, weight: Tensor, bias: Tensor | null 
   const parts = resolveSplit(op, opts.acsKernelSplit, cin, groups);
   const y = inputGradParts(x.data, weight.data, g, parts);
   const S = outSp[0] * outSp[1] * outSp[2];
-  if (bias) addBias(y, bias.data, g.N, cout, S);
+  if (bias) addChannelInPlace(y, bias.data, g.N, cout, S);
   const res = new Tensor(y, [g.N, cout, ...outSp], 'float32');
   if (!needsGrad(x, weight, ...(bias ? [bias] : []))) return res;
   const xd = weight.requiresGrad ? x.data : null;
