@@ -637,19 +637,21 @@ void acs_fast_backward_weight(const AcsFastConv& c, const float* x, const float*
         const AcsFastPart& p = c.parts[pi];
         for (const GroupSeg& gs : gsegs[pi]) {
           const float* xg = x + (n * c.Cin + gs.gi * Cg) * S + q0;
-          for (int64_t t = 0; t < kk; ++t) {
-            const int64_t mi = static_cast<int64_t>(pi) * kk + t;
-            const float* xt = xg + p.taps[t].phase_off + flat(c, taps[mi]);
-            // Near-equal row blocks of at most 6 (a part of 11 channels: 6 + 5, not 4 + 4 + 3).
-            const int64_t m = gs.r1 - gs.r0, nblk = (m + kDwMaxRows - 1) / kDwMaxRows;
-            for (int64_t bi = 0; bi < nblk; ++bi) {
-              const int64_t co = gs.r0 + m * bi / nblk;
-              const int mr = static_cast<int>(gs.r0 + m * (bi + 1) / nblk - co), cols = dw_cols(mr);
-              const float* dyr = dy + (n * c.Cout + co) * S + q0;
-              for (int64_t ci = 0; ci < Cg; ci += cols) {
-                const int nb = static_cast<int>(std::min<int64_t>(cols, Cg - ci));
-                micro_dw_for(mr, nb)(steps, dyr, S, xt + ci * S, S, mk.data() + mi * kSteps, rm,
-                                     acc.data() + (t * M + co - lo) * Cg + ci, Cg, 1);
+          // Near-equal row blocks of at most 6 (a part of 11 channels: 6 + 5, not 4 + 4 + 3).
+          const int64_t m = gs.r1 - gs.r0, nblk = (m + kDwMaxRows - 1) / kDwMaxRows;
+          for (int64_t bi = 0; bi < nblk; ++bi) {
+            const int64_t co = gs.r0 + m * bi / nblk;
+            const int mr = static_cast<int>(gs.r0 + m * (bi + 1) / nblk - co), cols = dw_cols(mr);
+            const float* dyr = dy + (n * c.Cout + co) * S + q0;
+            for (int64_t ci = 0; ci < Cg; ci += cols) {
+              const int nb = static_cast<int>(std::min<int64_t>(cols, Cg - ci));
+              const MicroDwFn fn = micro_dw_for(mr, nb);
+              // Taps innermost: the group's few x rows (and the dy rows) stay in L1 across the taps.
+              for (int64_t t = 0; t < kk; ++t) {
+                const int64_t mi = static_cast<int64_t>(pi) * kk + t;
+                const float* xt = xg + p.taps[t].phase_off + flat(c, taps[mi]);
+                fn(steps, dyr, S, xt + ci * S, S, mk.data() + mi * kSteps, rm, acc.data() + (t * M + co - lo) * Cg + ci,
+                   Cg, 1);
               }
             }
           }
