@@ -51,6 +51,11 @@ bool has_avx512f() {
   return ok;
 }
 
+// The forward's affine map of one block, y = scale · (x − mean) + bias, when a ReLU was fused after it.
+struct FusedRelu {
+  float scale, mean, bias;
+};
+
 // Σ (x - K) and Σ (x - K)² — one pass; the shift K (a sample of the group) keeps the variance
 // E[(x-K)²] - E[x-K]² from cancelling when the mean is large against the spread.
 __attribute__((target("avx512f"))) void shifted_sums_avx512(const float* x, int64_t n, float K, double* s1, double* s2) {
@@ -88,14 +93,24 @@ void shifted_sums_generic(const float* x, int64_t n, float K, double* s1, double
 }
 
 // Σ dy and Σ dy * (x - m).
-__attribute__((target("avx512f"))) void grad_sums_avx512(const float* x, const float* dy, int64_t n, float m, double* sdy,
-                                                        double* sdyx) {
+// With r (a ReLU fused after the forward's affine map), dy counts only where that map's output was > 0,
+// as after the unfused ReLU's backward. The output is recomputed from x, which this pass reads anyway,
+// with the forward's operations in the forward's order, so the mask is the one the forward applied.
+__attribute__((target("avx512f"))) void grad_sums_avx512(const float* x, const float* dy, const FusedRelu* r, int64_t n,
+                                                        float m, double* sdy, double* sdyx) {
   const __m512 mv = _mm512_set1_ps(m);
+  const __m512 rs = _mm512_set1_ps(r ? r->scale : 0.f), rb = _mm512_set1_ps(r ? r->bias : 0.f);
   __m512d a0 = _mm512_setzero_pd(), a1 = a0, q0 = a0, q1 = a0;
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    __m512 g = _mm512_loadu_ps(dy + i);
     __m512 xc = _mm512_sub_ps(_mm512_loadu_ps(x + i), mv);
+    __m512 g;
+    if (r) {
+      const __m512 v = _mm512_add_ps(_mm512_mul_ps(rs, xc), rb);
+      g = _mm512_maskz_loadu_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ), dy + i);
+    } else {
+      g = _mm512_loadu_ps(dy + i);
+    }
     __m512d glo = _mm512_cvtps_pd(_mm512_castps512_ps256(g));
     __m512d ghi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(g), 1)));
     __m512d xlo = _mm512_cvtps_pd(_mm512_castps512_ps256(xc));
@@ -107,18 +122,20 @@ __attribute__((target("avx512f"))) void grad_sums_avx512(const float* x, const f
   }
   double t1 = _mm512_reduce_add_pd(_mm512_add_pd(a0, a1)), t2 = _mm512_reduce_add_pd(_mm512_add_pd(q0, q1));
   for (; i < n; ++i) {
-    t1 += dy[i];
-    t2 += static_cast<double>(dy[i]) * static_cast<double>(x[i] - m);
+    const float g = r && !(r->scale * (x[i] - m) + r->bias > 0.0f) ? 0.0f : dy[i];
+    t1 += g;
+    t2 += static_cast<double>(g) * static_cast<double>(x[i] - m);
   }
   *sdy = t1;
   *sdyx = t2;
 }
 
-void grad_sums_generic(const float* x, const float* dy, int64_t n, float m, double* sdy, double* sdyx) {
+void grad_sums_generic(const float* x, const float* dy, const FusedRelu* r, int64_t n, float m, double* sdy, double* sdyx) {
   double t1 = 0, t2 = 0;
   for (int64_t i = 0; i < n; ++i) {
-    t1 += dy[i];
-    t2 += static_cast<double>(dy[i]) * static_cast<double>(x[i] - m);
+    const float g = r && !(r->scale * (x[i] - m) + r->bias > 0.0f) ? 0.0f : dy[i];
+    t1 += g;
+    t2 += static_cast<double>(g) * static_cast<double>(x[i] - m);
   }
   *sdy = t1;
   *sdyx = t2;
@@ -144,6 +161,26 @@ void affine_generic(const float* __restrict u, const float* __restrict v, int64_
   }
 }
 
+// The dx pass behind a fused ReLU: affine's map of u = dy where the forward's output r->scale · (x −
+// r->mean) + r->bias was > 0, and 0 elsewhere; v = x when `centred` (batch statistics), else none.
+#define ACS_AFFINE_RELU_BODY                                                          \
+  for (int64_t i = 0; i < n; ++i) {                                                 \
+    const float u = r.scale * (x[i] - r.mean) + r.bias > 0.0f ? dy[i] : 0.0f;         \
+    out[i] = centred ? a * u + (b * (x[i] - m) + c) : a * (u - m) + c;              \
+  }
+
+__attribute__((target("avx512f"))) void affine_relu_avx512(const float* __restrict dy, const float* __restrict x, int64_t n,
+                                                          float a, float b, float m, float c, bool centred,
+                                                          FusedRelu r, float* __restrict out) {
+  ACS_AFFINE_RELU_BODY
+}
+
+void affine_relu_generic(const float* __restrict dy, const float* __restrict x, int64_t n, float a, float b, float m, float c,
+                         bool centred, FusedRelu r, float* __restrict out) {
+  ACS_AFFINE_RELU_BODY
+}
+#undef ACS_AFFINE_RELU_BODY
+
 inline void shifted_sums(const float* x, int64_t n, float K, double* s1, double* s2) {
   if (has_avx512f()) {
     shifted_sums_avx512(x, n, K, s1, s2);
@@ -151,11 +188,11 @@ inline void shifted_sums(const float* x, int64_t n, float K, double* s1, double*
     shifted_sums_generic(x, n, K, s1, s2);
   }
 }
-inline void grad_sums(const float* x, const float* dy, int64_t n, float m, double* sdy, double* sdyx) {
+inline void grad_sums(const float* x, const float* dy, const FusedRelu* r, int64_t n, float m, double* sdy, double* sdyx) {
   if (has_avx512f()) {
-    grad_sums_avx512(x, dy, n, m, sdy, sdyx);
+    grad_sums_avx512(x, dy, r, n, m, sdy, sdyx);
   } else {
-    grad_sums_generic(x, dy, n, m, sdy, sdyx);
+    grad_sums_generic(x, dy, r, n, m, sdy, sdyx);
   }
 }
 inline void affine(const float* u, const float* v, int64_t n, float a, float b, float m, float c, float* out) {
@@ -163,6 +200,37 @@ inline void affine(const float* u, const float* v, int64_t n, float a, float b, 
     affine_avx512(u, v, n, a, b, m, c, out);
   } else {
     affine_generic(u, v, n, a, b, m, c, out);
+  }
+}
+inline void affine_relu(const float* dy, const float* x, int64_t n, float a, float b, float m, float c, bool centred,
+                        FusedRelu r, float* out) {
+  if (has_avx512f()) {
+    affine_relu_avx512(dy, x, n, a, b, m, c, centred, r, out);
+  } else {
+    affine_relu_generic(dy, x, n, a, b, m, c, centred, r, out);
+  }
+}
+
+// A ReLU fused after the affine map, with torch.relu's semantics: y = v if v > 0 or v is NaN, else 0.
+__attribute__((target("avx512f"))) void relu_inplace_avx512(float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = y[i];
+    y[i] = (v > 0.0f || v != v) ? v : 0.0f;
+  }
+}
+
+void relu_inplace_generic(float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = y[i];
+    y[i] = (v > 0.0f || v != v) ? v : 0.0f;
+  }
+}
+
+inline void relu_inplace(float* y, int64_t n) {
+  if (has_avx512f()) {
+    relu_inplace_avx512(y, n);
+  } else {
+    relu_inplace_generic(y, n);
   }
 }
 
@@ -202,7 +270,8 @@ Napi::Value NormStats(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// normApply(x, layout, mean, invstd, weight|null, bias|null, y): y = (x - mean) * invstd * w + b.
+// normApply(x, layout, mean, invstd, weight|null, bias|null, y, relu): y = (x - mean) * invstd * w + b,
+// then max(y, 0) with `relu` (fused: the block is still in cache, and no separate activation pass).
 Napi::Value NormApply(const Napi::CallbackInfo& info) {
   const float* x = f32(info, 0);
   Layout L = layout_from(info, 1);
@@ -211,20 +280,24 @@ Napi::Value NormApply(const Napi::CallbackInfo& info) {
   const float* w = f32_or_null(info, 4);
   const float* bias = f32_or_null(info, 5);
   float* y = f32(info, 6);
+  const bool relu = flag(info, 7);
   const int64_t C = L.G * L.Cg;
   parallel_for(L.N * C, [&](int64_t b, int64_t e, int) {
     for (int64_t i = b; i < e; ++i) {
       const int64_t k = group_of(L, i), c = i % C;
       float scale = invstd[k] * (w ? w[c] : 1.f);
       affine(x + i * L.S, nullptr, L.S, scale, 0.f, mean[k], bias ? bias[c] : 0.f, y + i * L.S);
+      if (relu) relu_inplace(y + i * L.S, L.S);
     }
   });
   return info.Env().Undefined();
 }
 
-// normBackward(x, dy, layout, mean, invstd, weight|null, batchStats, dx|null, dw|null, db|null).
+// normBackward(x, dy, layout, mean, invstd, weight|null, batchStats, dx|null, dw|null, db|null, relu, bias|null).
 // One reduction pass gives per-block Σdy and Σdy(x-m); they are db, dw and the two projection
-// terms that batch statistics add to dx. A second pass writes dx.
+// terms that batch statistics add to dx. A second pass writes dx. With `relu`, the forward fused a ReLU
+// (normApply's flag, with this bias) and dy is the gradient of its output: both passes take dy only where
+// the forward's affine output was > 0, recomputed from x exactly as normApply computed it.
 Napi::Value NormBackward(const Napi::CallbackInfo& info) {
   const float* x = f32(info, 0);
   const float* dy = f32(info, 1);
@@ -236,12 +309,22 @@ Napi::Value NormBackward(const Napi::CallbackInfo& info) {
   float* dx = f32_or_null(info, 7);
   float* dw = f32_or_null(info, 8);
   float* db = f32_or_null(info, 9);
+  const bool relu = flag(info, 10);
+  const float* bias = f32_or_null(info, 11);
+  // The forward's map of block i (normApply's scale and shift, in its float operations).
+  auto fused = [&](int64_t i) {
+    const int64_t k = group_of(L, i), c = i % (L.G * L.Cg);
+    return FusedRelu{invstd[k] * (w ? w[c] : 1.f), mean[k], bias ? bias[c] : 0.f};
+  };
   const int64_t C = L.G * L.Cg, nb = L.N * C;
   const bool need_sums = dw || db || (dx && batch_stats);
   std::vector<double> sdy(static_cast<size_t>(nb), 0.0), sdyx(static_cast<size_t>(nb), 0.0);
   if (need_sums) {
     parallel_for(nb, [&](int64_t b, int64_t e, int) {
-      for (int64_t i = b; i < e; ++i) grad_sums(x + i * L.S, dy + i * L.S, L.S, mean[group_of(L, i)], &sdy[i], &sdyx[i]);
+      for (int64_t i = b; i < e; ++i) {
+        const FusedRelu r = fused(i);
+        grad_sums(x + i * L.S, dy + i * L.S, relu ? &r : nullptr, L.S, mean[group_of(L, i)], &sdy[i], &sdyx[i]);
+      }
     });
   }
   if (dw || db) {
@@ -274,6 +357,11 @@ Napi::Value NormBackward(const Napi::CallbackInfo& info) {
         const int64_t k = group_of(L, i);
         const double is = invstd[k], m = mean[k], wc = w ? w[i % C] : 1.0;
         const double a = is * wc, bx = -is * is * mgx[k], c0 = -is * mg[k];
+        if (relu) {
+          affine_relu(dy + i * L.S, x + i * L.S, L.S, static_cast<float>(a), static_cast<float>(bx),
+                      batch_stats ? static_cast<float>(m) : 0.f, static_cast<float>(c0), batch_stats, fused(i), dx + i * L.S);
+          continue;
+        }
         affine(dy + i * L.S, batch_stats ? x + i * L.S : nullptr, L.S, static_cast<float>(a), static_cast<float>(bx),
                batch_stats ? static_cast<float>(m) : 0.f, static_cast<float>(c0), dx + i * L.S);
       }

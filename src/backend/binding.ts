@@ -72,7 +72,7 @@ export interface NativeBinding {
   adaptiveAvgPool3dBackward(gy: Float32Array, geom: number[], gx: Float32Array): void;
   // layout = [N, G, Cg, S, perN ? 1 : 0]
   normStats(x: Float32Array, layout: number[], mean: Float32Array, variance: Float32Array): void;
-  normApply(x: Float32Array, layout: number[], mean: Float32Array, invstd: Float32Array, w: Float32Array | null, b: Float32Array | null, y: Float32Array): void;
+  normApply(x: Float32Array, layout: number[], mean: Float32Array, invstd: Float32Array, w: Float32Array | null, b: Float32Array | null, y: Float32Array, relu: boolean): void;
   normBackward(
     x: Float32Array,
     dy: Float32Array,
@@ -84,6 +84,8 @@ export interface NativeBinding {
     dx: Float32Array | null,
     dw: Float32Array | null,
     db: Float32Array | null,
+    relu: boolean,
+    bias: Float32Array | null,
   ): void;
   // tables per axis: i0, i1, lambda1 (weight of i1)
   interpForward(

@@ -42,7 +42,10 @@ export function normStats(x: Float32Array, L: NormLayout): { mean: Float32Array;
   return { mean, variance };
 }
 
-/** y = (x - mean) * invstd * weight + bias, stats per group, affine per channel. */
+/**
+ * y = (x - mean) * invstd * weight + bias, stats per group, affine per channel; with `relu`, max(y, 0)
+ * (torch.relu's NaN handling) in the same pass.
+ */
 export function normApply(
   x: Float32Array,
   L: NormLayout,
@@ -50,6 +53,7 @@ export function normApply(
   invstd: Float32Array,
   weight: Float32Array | null,
   bias: Float32Array | null,
+  relu = false,
 ): Float32Array {
   const op = 'normApply';
   const c = check(op, L);
@@ -59,13 +63,15 @@ export function normApply(
   len(op, 'weight', weight, c.channels);
   len(op, 'bias', bias, c.channels);
   const y = allocF32Uninit(c.total); // every element written
-  native.normApply(x, c.arr, mean, invstd, weight, bias, y);
+  native.normApply(x, c.arr, mean, invstd, weight, bias, y, relu);
   return y;
 }
 
 /**
  * Gradients of normApply. With `batchStats` the statistics are taken as functions of x (training);
- * otherwise as constants (running statistics). Only the requested gradients are computed.
+ * otherwise as constants (running statistics). Only the requested gradients are computed. `relu`: the
+ * forward was normApply with `relu` and this `bias`, and dy is the gradient of its output (the kernel
+ * recomputes the ReLU's mask from x).
  */
 export function normBackward(
   x: Float32Array,
@@ -76,6 +82,7 @@ export function normBackward(
   weight: Float32Array | null,
   batchStats: boolean,
   want: { dx: boolean; dw: boolean; db: boolean },
+  relu: { bias: Float32Array | null } | null = null,
 ): { dx: Float32Array | null; dw: Float32Array | null; db: Float32Array | null } {
   const op = 'normBackward';
   const c = check(op, L);
@@ -84,9 +91,10 @@ export function normBackward(
   len(op, 'mean', mean, c.stats);
   len(op, 'invstd', invstd, c.stats);
   len(op, 'weight', weight, c.channels);
+  len(op, 'bias', relu?.bias ?? null, c.channels);
   const dx = want.dx ? allocF32Uninit(c.total) : null; // every element written
   const dw = want.dw ? allocF32(c.channels) : null;
   const db = want.db ? allocF32(c.channels) : null;
-  if (dx || dw || db) native.normBackward(x, dy, c.arr, mean, invstd, weight, batchStats, dx, dw, db);
+  if (dx || dw || db) native.normBackward(x, dy, c.arr, mean, invstd, weight, batchStats, dx, dw, db, relu !== null, relu?.bias ?? null);
   return { dx, dw, db };
 }

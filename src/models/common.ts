@@ -1,4 +1,5 @@
 import { loadSafetensors } from '../io/safetensors.js';
+import { runLayers } from '../nn/containers.js';
 import { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -31,8 +32,7 @@ export class NamedSequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    for (const m of this.layers) x = m.forward(x);
-    return x;
+    return runLayers(this.layers, x);
   }
 }
 

@@ -1,4 +1,5 @@
 import * as F from '../ops/index.js';
+import { normThenReLU } from '../nn/containers.js';
 import { Module } from '../nn/module.js';
 import { AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout, Linear, MaxPool2d, ReLU } from '../nn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -35,8 +36,8 @@ export class DenseLayer extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const b = this.conv1.forward(this.relu1.forward(this.norm1.forward(x)));
-    const y = this.conv2.forward(this.relu2.forward(this.norm2.forward(b)));
+    const b = this.conv1.forward(normThenReLU(this.norm1, this.relu1, x));
+    const y = this.conv2.forward(normThenReLU(this.norm2, this.relu2, b));
     return this.dropout ? this.dropout.forward(y) : y;
   }
 }

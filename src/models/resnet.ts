@@ -1,6 +1,6 @@
 import * as F from '../ops/index.js';
 import { Module } from '../nn/module.js';
-import { Sequential } from '../nn/containers.js';
+import { normThenReLU, Sequential } from '../nn/containers.js';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Identity, Linear, MaxPool2d, ReLU } from '../nn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type ZooOptions, withWeights } from './common.js';
@@ -34,7 +34,7 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const out = this.bn2.forward(this.conv2.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x)))));
+    const out = this.bn2.forward(this.conv2.forward(normThenReLU(this.bn1, this.relu, this.conv1.forward(x))));
     const identity = this.downsample ? this.downsample.forward(x) : x;
     return this.relu.forward(F.add(out, identity));
   }
@@ -65,8 +65,8 @@ export class Bottleneck extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-    out = this.relu.forward(this.bn2.forward(this.conv2.forward(out)));
+    let out = normThenReLU(this.bn1, this.relu, this.conv1.forward(x));
+    out = normThenReLU(this.bn2, this.relu, this.conv2.forward(out));
     out = this.bn3.forward(this.conv3.forward(out));
     const identity = this.downsample ? this.downsample.forward(x) : x;
     return this.relu.forward(F.add(out, identity));
@@ -123,7 +123,7 @@ export class ResNet extends Module {
 
   /** The feature map after layer4: [N, 512·expansion, H/32, W/32] (or /8 with the stride-1 stem). */
   forwardFeatures(x: Tensor): Tensor {
-    x = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
+    x = this.maxpool.forward(normThenReLU(this.bn1, this.relu, this.conv1.forward(x)));
     return this.layer4.forward(this.layer3.forward(this.layer2.forward(this.layer1.forward(x))));
   }
 

@@ -71,7 +71,8 @@ abstract class NormBase extends Module {
   }
 }
 
-abstract class BatchNormNd extends NormBase {
+/** The batch norms of every rank (exported for nn.Sequential's BatchNorm → ReLU fusion). */
+export abstract class BatchNormNd extends NormBase {
   protected abstract readonly ranks: readonly number[];
   protected abstract readonly what: string;
 
@@ -80,6 +81,18 @@ abstract class BatchNormNd extends NormBase {
   }
 
   forward(x: Tensor): Tensor {
+    return this.normalise(x, false);
+  }
+
+  /**
+   * `relu(this.forward(x))` in one pass, with the same values, gradients and running-stat updates and
+   * no intermediate tensor: what nn.Sequential runs for a BatchNorm followed by a ReLU.
+   */
+  forwardReLU(x: Tensor): Tensor {
+    return this.normalise(x, true);
+  }
+
+  private normalise(x: Tensor, relu: boolean): Tensor {
     this.checkRank(x, this.ranks, this.what);
     let factor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.numBatchesTracked) {
@@ -93,6 +106,7 @@ abstract class BatchNormNd extends NormBase {
       training: useBatch,
       momentum: factor,
       eps: this.eps,
+      relu,
     });
   }
 }

@@ -15,6 +15,12 @@ export interface BatchNormOptions {
   training?: boolean;
   momentum?: number;
   eps?: number;
+  /**
+   * Apply a ReLU to the result in the same pass: `relu(batchNorm(x, …))` with identical values and
+   * gradients, without the intermediate tensor (default false). `nn.Sequential` uses it for a BatchNorm
+   * followed by a ReLU.
+   */
+  relu?: boolean;
 }
 
 export interface InstanceNormOptions {
@@ -67,16 +73,18 @@ function applyNorm(
   weight: Tensor | null,
   bias: Tensor | null,
   batchStats: boolean,
+  relu = false,
 ): Tensor {
-  const y = new Tensor(normApply(x.data, L, mean, invstd, weight?.data ?? null, bias?.data ?? null), x.shape, 'float32');
+  const y = new Tensor(normApply(x.data, L, mean, invstd, weight?.data ?? null, bias?.data ?? null, relu), x.shape, 'float32');
   const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
   if (!needsGrad(...inputs)) return y;
   const xd = x.data;
   const xShape = x.shape;
   const wd = weight?.data ?? null;
+  const bd = bias?.data ?? null;
   const want = { dx: x.requiresGrad, dw: weight?.requiresGrad ?? false, db: bias?.requiresGrad ?? false };
-  return record(y, name, inputs, (g) => {
-    const r = normBackward(xd, g.data, L, mean, invstd, wd, batchStats, want);
+  return record(y, relu ? `${name}ReLU` : name, inputs, (g) => {
+    const r = normBackward(xd, g.data, L, mean, invstd, wd, batchStats, want, relu ? { bias: bd } : null);
     const grads: (Tensor | null)[] = [r.dx ? new Tensor(r.dx, xShape, 'float32') : null];
     if (weight) grads.push(r.dw ? new Tensor(r.dw, weight.shape, 'float32') : null);
     if (bias) grads.push(r.db ? new Tensor(r.db, bias.shape, 'float32') : null);
@@ -96,7 +104,7 @@ export function batchNorm(
   runningVar: Tensor | null,
   weight: Tensor | null = null,
   bias: Tensor | null = null,
-  { training = false, momentum = 0.1, eps = 1e-5 }: BatchNormOptions = {},
+  { training = false, momentum = 0.1, eps = 1e-5, relu = false }: BatchNormOptions = {},
 ): Tensor {
   const op = 'batchNorm';
   const { n, c, s } = channels(op, x);
@@ -120,12 +128,12 @@ export function batchNorm(
         rv.data[i] = (1 - momentum) * rv.data[i] + momentum * st.variance[i] * unbias;
       }
     }
-    return applyNorm('BatchNorm', x, L, st.mean, invStd(st.variance, eps), w, b, true);
+    return applyNorm('BatchNorm', x, L, st.mean, invStd(st.variance, eps), w, b, true, relu);
   }
   if (!rm || !rv) {
     throw new ValueError(`${op}: runningMean and runningVar are required in evaluation mode (training: false)`);
   }
-  return applyNorm('BatchNorm', x, L, Float32Array.from(rm.data), invStd(rv.data, eps), w, b, false);
+  return applyNorm('BatchNorm', x, L, Float32Array.from(rm.data), invStd(rv.data, eps), w, b, false, relu);
 }
 
 /**
