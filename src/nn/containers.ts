@@ -22,7 +22,7 @@ export function normThenReLU(norm: Module, relu: Module, x: Tensor): Tensor {
 export function runLayers(layers: readonly Module[], x: Tensor): Tensor {
   for (let i = 0; i < layers.length; i++) {
     if (i + 1 < layers.length && fusesWithReLU(layers[i], layers[i + 1])) {
-      x = normThenReLU(layers[i], layers[i + 1], x);
+      x = (layers[i] as BatchNormNd).forwardReLU(x);
       i++;
     } else {
       x = layers[i].forward(x);
