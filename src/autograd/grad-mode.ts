@@ -1,3 +1,5 @@
+import { dropCarriedBuffers } from '../backend/alloc.js';
+
 let enabled = true;
 
 /** Whether ops currently record the graph. */
@@ -5,8 +7,13 @@ export function isGradEnabled(): boolean {
   return enabled;
 }
 
-/** Runs `fn` without recording the graph (as `torch.no_grad()`); restores the previous mode after. */
+/**
+ * Runs `fn` without recording the graph (as `torch.no_grad()`); restores the previous mode after. It also
+ * lets go of the gradient buffers the last backward pass carried over for the next training step
+ * (src/backend/alloc.ts): inference allocates other sizes, and they would only sit in memory.
+ */
 export function noGrad<T>(fn: () => T): T {
+  dropCarriedBuffers();
   const prev = enabled;
   enabled = false;
   try {

@@ -6,5 +6,5 @@ export * from './norm.js';
 export * from './resample.js';
 export * from './conv.js';
 export * from './elementwise.js';
-export { allocF32, allocF32Uninit, releaseFreeMemory, setGradBufferReuse } from './alloc.js';
+export { allocF32, allocF32Uninit, carriedBufferCount, releaseFreeMemory, setGradBufferReuse } from './alloc.js';
 export * from './optim.js';

@@ -160,3 +160,53 @@ test('gradient reuse never touches what a user rule keeps or a caller holds', ()
   assert.ok(cached.every((v) => v === 0.5), "the rule's cached gradient was overwritten");
   assert.deepEqual(seed.data, seedCopy);
 });
+
+test('buffers a backward pass leaves over serve the next step: identical training, reused, and dropped on noGrad', () => {
+  // Three SGD steps of a small conv net, reuse on and off: the parameters must agree bit for bit.
+  const train = (reuse: boolean): { params: number[][]; carried: number[] } => {
+    const prev = backend.setGradBufferReuse(reuse);
+    try {
+      manualSeed(5);
+      const x = randn([2, 2, 16, 16, 16]);
+      const w1 = randn([4, 2, 3, 3, 3]).requiresGrad_();
+      const w2 = randn([4, 4, 3, 3]).requiresGrad_();
+      const carried: number[] = [];
+      for (let step = 0; step < 3; step++) {
+        w1.grad = null;
+        w2.grad = null;
+        const a = F.relu(F.conv3d(x, w1, null, { padding: 1 }));
+        const y = F.acsConv(a, w2, null, { padding: 1 });
+        F.sum(F.mul(y, y)).backward();
+        carried.push(backend.carriedBufferCount());
+        for (const w of [w1, w2]) for (let i = 0; i < w.size; i++) w.data[i] -= 1e-4 * w.grad!.data[i];
+      }
+      return { params: [w1, w2].map((t) => Array.from(t.data)), carried };
+    } finally {
+      backend.setGradBufferReuse(prev);
+    }
+  };
+  const on = train(true);
+  const off = train(false);
+  assert.deepEqual(on.params, off.params);
+  assert.ok(on.carried.every((n) => n > 0), 'a pass carries buffers over');
+  assert.ok(off.carried.every((n) => n === 0), 'nothing is carried with reuse off');
+
+  // The next forward takes them; noGrad and releaseFreeMemory let them go.
+  const x = randn([2, 2, 16, 16, 16]).requiresGrad_();
+  F.sum(F.mul(F.relu(x), 3)).backward();
+  const before = backend.carriedBufferCount();
+  assert.ok(before > 0);
+  const held = F.relu(x); // an output of the size the pass freed
+  assert.ok(backend.carriedBufferCount() < before, 'the forward reused a carried buffer');
+  noGrad(() => undefined);
+  assert.equal(backend.carriedBufferCount(), 0, 'noGrad drops the carry');
+  F.sum(F.mul(F.relu(x), 3)).backward();
+  assert.ok(backend.carriedBufferCount() > 0);
+  backend.releaseFreeMemory();
+  assert.equal(backend.carriedBufferCount(), 0, 'releaseFreeMemory drops the carry');
+  // A tensor a caller holds is never handed out again: the next step's outputs are other buffers.
+  const heldCopy = Float32Array.from(held.data);
+  F.sum(F.mul(F.relu(x), 3)).backward();
+  F.relu(F.mul(x, 2));
+  assert.deepEqual(held.data, heldCopy);
+});
