@@ -17,10 +17,7 @@ export function record<T extends Tensor<DType>>(
   inputs: readonly Tensor<DType>[],
   backward: (grad: Tensor) => readonly (Tensor | null)[],
 ): T {
-  if (!isGradEnabled()) return out;
-  let any = false;
-  for (const t of inputs) if (t.requiresGrad) any = true;
-  if (!any) return out;
+  if (!needsGrad(...inputs)) return out;
   out.requiresGrad = true;
   out.gradFn = { name, inputs: inputs as Tensor[], backward };
   return out;
