@@ -48,8 +48,8 @@ export function profileStep(
   try {
     setNumThreads(c.threads);
     const step = makeStep(c, build(c));
-    step();
-    step();
+    // As many untimed steps as bench/models.ts runs: the heap is still growing before that.
+    for (let i = 0; i < Math.max(1, c.warmup); i++) step();
     time.clear();
     calls.clear();
     const t0 = performance.now();
@@ -71,5 +71,8 @@ if (isMain(import.meta.url)) {
   const c = model === 'unet' ? unet(conv) : { ...resnet('step'), conv: conv as 'acs' };
   const r = profileStep(c, { detail: process.argv.includes('--detail') });
   console.log(`${model} ${conv} training step: ${r.stepMs.toFixed(0)} ms, native kernels ${r.nativeMs.toFixed(0)} ms, the rest ${(r.stepMs - r.nativeMs).toFixed(0)} ms`);
+  // The convolutions' own kernels (ACS or Conv3d, forward and both gradients), for the ACS/3D comparison.
+  const convMs = r.rows.filter(([k]) => /^(acs|conv)(Forward|BackwardInput|BackwardWeight)/.test(k)).reduce((s, row) => s + row[1], 0);
+  console.log(`  convolutions ${convMs.toFixed(0)} ms, everything else ${(r.stepMs - convMs).toFixed(0)} ms`);
   for (const [k, ms, n] of r.rows) if (ms >= 0.5) console.log(`  ${k.padEnd(40)} ${ms.toFixed(1).padStart(7)} ms  ${n} calls`);
 }
