@@ -220,7 +220,6 @@ std::vector<Segment> segments(const Geo& g) {
   return out;
 }
 
-
 FastA& kept_a() {
   thread_local FastA a;
   return a;

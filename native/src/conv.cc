@@ -91,7 +91,6 @@ Geom read_geom(const Napi::CallbackInfo& info, size_t i) {
   return g;
 }
 
-
 // Valid output range [lo, hi) along W for tap offset `off` (= kw * dw - pw): 0 <= ow * s + off < in.
 inline void valid_range(int64_t off, int64_t s, int64_t in, int64_t out, int64_t& lo, int64_t& hi) {
   lo = off >= 0 ? 0 : (-off + s - 1) / s;
@@ -260,9 +259,7 @@ void conv_backward_weight(const Geom& g, const float* x, const float* dout, floa
   const int64_t wsize = g.cout * g.cgk;
   const int64_t items = g.n * g.groups * tiles;
   const int64_t T = std::max<int64_t>(1, std::min<int64_t>(num_threads(), items));
-  static std::vector<float> partial_buf;
-  if (partial_buf.size() < static_cast<size_t>(T * wsize)) partial_buf.resize(static_cast<size_t>(T * wsize));
-  float* partial = partial_buf.data();
+  float* partial = scratch<kConvPartials>(static_cast<size_t>(T * wsize));
   std::vector<char> used(T, 0);
   parallel_for(items, [&](int64_t i0, int64_t i1, int tid) {
     float* acc = partial + tid * wsize;

@@ -194,7 +194,7 @@ Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
           const int64_t ahead = 2 * A.s[1] * g.W;
           for (int64_t r : rows) {
             const char* l = reinterpret_cast<const char*>(xp + r + ahead);
-            for (int64_t b = 0; b < g.W * 4; b += 64) __builtin_prefetch(l + b);
+            for (int64_t at = 0; at < g.W * 4; at += 64) __builtin_prefetch(l + at);
           }
         }
         if (vec) {

@@ -12,6 +12,7 @@ enum ScratchTag : int {
   kAcsBatchRows,  // acs.cc: the batched path's packed output rows
   kAcsPhases,     // acs_geo.h PhaseBuf: stride phase volumes
   kConvCol,       // conv.cc: the im2col tile
+  kConvPartials,  // conv.cc: the weight gradient's per-thread partial sums (the calling thread's buffer)
   kResample,      // resample.cc: the W-interpolated rows of a plane
 };
 
