@@ -53,7 +53,7 @@ export const FULL_CONFIG: PocConfig = {
 
 /**
  * The demo's default scale, chosen by measurement: one seed of all six methods took about seven minutes
- * on two cores when it was set (the budget is ten) and takes about four since the kernel work recorded in
+ * on two cores when it was set (the budget is ten) and takes three to four since the kernel work recorded in
  * docs/decisions.md. Smaller volumes, fewer samples and a narrower UNet than the paper;
  * 32 epochs because at 16 the models were still far from converged (README, "The demo").
  */
