@@ -13,6 +13,7 @@
 #include <tuple>
 #include <vector>
 
+#include "cpu.h"
 #include "napi_args.h"
 #include "registry.h"
 #include "threadpool.h"
@@ -32,12 +33,7 @@ std::atomic<bool> g_enabled{true};
 
 bool cpu_ok() {
 #ifdef ACS_FAST_X86
-  static const bool ok = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
-  }();
-  return ok;
+  return isa_has(Isa::kAvx512);
 #else
   return false;
 #endif

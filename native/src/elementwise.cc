@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "cpu.h"
 #include "elementwise.h"
 #include "napi_args.h"
 #include "registry.h"
@@ -21,14 +22,8 @@ namespace {
 constexpr int64_t kMinChunk = 1 << 16;
 
 const EwKernels* pick_best() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_cpu_init();
-  if (ew_avx512() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")) {
-    return ew_avx512();
-  }
-  if (ew_avx2() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return ew_avx2();
-#endif
+  if (ew_avx512() && isa_has(Isa::kAvx512)) return ew_avx512();
+  if (ew_avx2() && isa_has(Isa::kAvx2)) return ew_avx2();
   return &ew_generic();
 }
 
@@ -62,14 +57,8 @@ bool ew_set(const char* name) {
     return true;
   }
   const EwKernels* k = nullptr;
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_cpu_init();
-  if (n == "avx512" && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")) {
-    k = ew_avx512();
-  }
-  if (n == "avx2" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) k = ew_avx2();
-#endif
+  if (n == "avx512" && isa_has(Isa::kAvx512)) k = ew_avx512();
+  if (n == "avx2" && isa_has(Isa::kAvx2)) k = ew_avx2();
   if (n == "generic") k = &ew_generic();
   if (!k) return false;
   current() = k;

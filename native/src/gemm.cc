@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "cpu.h"
 #include "gemm_impl.h"
 #include "threadpool.h"
 
@@ -18,29 +19,15 @@ namespace gemm_detail {
 namespace {
 
 const KernelSpec* detect() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")) {
-    if (const KernelSpec* k = avx512_kernel()) return k;
-  }
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    if (const KernelSpec* k = avx2_kernel()) return k;
-  }
-#endif
+  if (isa_has(Isa::kAvx512) && avx512_kernel()) return avx512_kernel();
+  if (isa_has(Isa::kAvx2) && avx2_kernel()) return avx2_kernel();
   return generic_kernel();
 }
 
 bool supported(const KernelSpec* k) {
   if (k == nullptr) return false;
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_cpu_init();
-  if (k == avx512_kernel()) {
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
-  }
-  if (k == avx2_kernel()) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
+  if (k == avx512_kernel()) return isa_has(Isa::kAvx512);
+  if (k == avx2_kernel()) return isa_has(Isa::kAvx2);
   return k == generic_kernel();
 }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "cpu.h"
 #include "napi_args.h"
 #include "registry.h"
 #include "threadpool.h"
@@ -42,14 +43,10 @@ Layout layout_from(const Napi::CallbackInfo& info, size_t i) {
   return {v[0], v[1], v[2], v[3], v[4] != 0};
 }
 
-// Reductions and the affine map over one contiguous block, vectorised with AVX-512 where the CPU
-// has it (double lanes for the sums) and plain loops otherwise. Every block is one (n, channel)
+// Reductions and the affine map over one contiguous block, vectorised with AVX-512 where isa() allows
+// it (double lanes for the sums) and plain loops otherwise. Every block is one (n, channel)
 // slice of S floats, so work splits over N * C blocks: more parallelism than channels alone, and
 // per-block partial sums that are combined afterwards need no atomics.
-bool has_avx512f() {
-  static const bool ok = __builtin_cpu_supports("avx512f");
-  return ok;
-}
 
 // The forward's affine map of one block, y = scale · (x − mean) + bias, when a ReLU was fused after it.
 struct FusedRelu {
@@ -182,21 +179,21 @@ void affine_relu_generic(const float* __restrict dy, const float* __restrict x, 
 #undef ACS_AFFINE_RELU_BODY
 
 inline void shifted_sums(const float* x, int64_t n, float K, double* s1, double* s2) {
-  if (has_avx512f()) {
+  if (isa_has(Isa::kAvx512)) {
     shifted_sums_avx512(x, n, K, s1, s2);
   } else {
     shifted_sums_generic(x, n, K, s1, s2);
   }
 }
 inline void grad_sums(const float* x, const float* dy, const FusedRelu* r, int64_t n, float m, double* sdy, double* sdyx) {
-  if (has_avx512f()) {
+  if (isa_has(Isa::kAvx512)) {
     grad_sums_avx512(x, dy, r, n, m, sdy, sdyx);
   } else {
     grad_sums_generic(x, dy, r, n, m, sdy, sdyx);
   }
 }
 inline void affine(const float* u, const float* v, int64_t n, float a, float b, float m, float c, float* out) {
-  if (has_avx512f()) {
+  if (isa_has(Isa::kAvx512)) {
     affine_avx512(u, v, n, a, b, m, c, out);
   } else {
     affine_generic(u, v, n, a, b, m, c, out);
@@ -204,7 +201,7 @@ inline void affine(const float* u, const float* v, int64_t n, float a, float b, 
 }
 inline void affine_relu(const float* dy, const float* x, int64_t n, float a, float b, float m, float c, bool centred,
                         FusedRelu r, float* out) {
-  if (has_avx512f()) {
+  if (isa_has(Isa::kAvx512)) {
     affine_relu_avx512(dy, x, n, a, b, m, c, centred, r, out);
   } else {
     affine_relu_generic(dy, x, n, a, b, m, c, centred, r, out);
@@ -227,7 +224,7 @@ void relu_inplace_generic(float* y, int64_t n) {
 }
 
 inline void relu_inplace(float* y, int64_t n) {
-  if (has_avx512f()) {
+  if (isa_has(Isa::kAvx512)) {
     relu_inplace_avx512(y, n);
   } else {
     relu_inplace_generic(y, n);

@@ -12,6 +12,7 @@
 #include <limits>
 #include <vector>
 
+#include "cpu.h"
 #include "napi_args.h"
 #include "registry.h"
 #include "threadpool.h"
@@ -160,11 +161,6 @@ __attribute__((target("avx512f"))) void max_row_avx512(const MaxArgs& A, const f
   }
 }
 
-bool has_avx512f() {
-  static const bool ok = __builtin_cpu_supports("avx512f");
-  return ok;
-}
-
 // maxPool3dForward(x, geom, k, s, p, d, out, idx): idx is the flat index within the input plane.
 Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
   MaxArgs A{};
@@ -174,7 +170,7 @@ Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
   for (int i = 0; i < 3; ++i) A.k[i] = k[i], A.s[i] = s[i], A.p[i] = p[i], A.d[i] = d[i];
   A.out = f32(info, 6);
   A.idx = i32(info, 7);
-  const bool vec = has_avx512f() && A.k[2] <= kMaxVecKw;
+  const bool vec = isa_has(Isa::kAvx512) && A.k[2] <= kMaxVecKw;
   const Geom& g = A.g;
   const bool prefetch = g.nc * g.in_plane() * 4 >= (int64_t{4} << 20);
   // Work items are (plane, od) slabs: more of them than planes alone when N*C is small.

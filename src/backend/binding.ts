@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ValueError } from '../util/errors.js';
 
 export interface NativeBinding {
   // --- memory (native/src/memory.cc): malloc_trim, returning the free part of the heap to the system
@@ -14,6 +15,9 @@ export interface NativeBinding {
   // --- optimizer updates (native/src/optim.cc)
   sgdUpdate(p: Float32Array, g: Float32Array, buf: Float32Array | null, n: number, lr: number, momentum: number, dampening: number, wd: number, sign: number, nesterov: boolean, first: boolean): void;
   adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null, n: number, scalars: number[]): void;
+  // --- instruction set (native/src/cpu.cc): the one the kernels use, and the best this CPU has
+  isa(): string;
+  cpuIsa(): string;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   gemmKernel(): string;
@@ -49,9 +53,6 @@ export interface NativeBinding {
   dropoutApply(x: Float32Array, y: Float32Array, n: number, k0: number, k1: number, threshold: number, scale: number): void;
   addInPlace(dst: Float32Array, src: Float32Array, n: number): void;
   addChannelInPlace(y: Float32Array, b: Float32Array, outer: number, C: number, inner: number): void;
-  // elementwise family (native/src/elementwise.cc): kind 0 exp, 1 sigmoid, 2 tanh, 3 silu, 4 gelu.
-  unaryForward(kind: number, x: Float32Array, y: Float32Array, n: number): void;
-  unaryBackward(kind: number, x: Float32Array | null, y: Float32Array | null, g: Float32Array, d: Float32Array, n: number): void;
 
   // ACS family (native/src/acs.cc): one part = output channels [c0, c1) convolving in one plane.
   // geo = [N, Cin, D, H, W, Cout, oD, oH, oW, k, stride×3, padding×3, dilation×3, groups, plane, c0, c1]
@@ -119,7 +120,18 @@ function findRoot(): string {
   throw new Error('acsconv: cannot locate the package root (binding.gyp) from ' + fileURLToPath(import.meta.url));
 }
 
+/** Levels of ACSCONV_ISA, highest first; the native side reads the variable itself (native/src/cpu.h). */
+export const ISA_LEVELS = ['avx512', 'avx2', 'generic'] as const;
+
 function load(): NativeBinding {
+  // Checked before any kernel runs: the native side would take an unknown value for "no cap".
+  const cap = process.env.ACSCONV_ISA;
+  if (cap && !(ISA_LEVELS as readonly string[]).includes(cap)) {
+    throw new ValueError(
+      `acsconv: ACSCONV_ISA must be one of ${ISA_LEVELS.join(', ')} (the highest instruction set the kernels may use), ` +
+        `got '${cap}'. Unset it to use the best this CPU has.`,
+    );
+  }
   const root = findRoot();
   const candidates = ['build/Release/acsconv_native.node', 'build/Debug/acsconv_native.node'];
   for (const rel of candidates) {

@@ -1,4 +1,5 @@
 export * from './threads.js';
+export * from './cpu.js';
 export * from './gemm.js';
 export * from './acs.js';
 export * from './pool.js';
