@@ -6,10 +6,9 @@
  * shapes whose medians are reported). Standalone: `node dist/bench/acs.js`.
  * The machine is shared: numbers are medians, and both sides run in the same invocation.
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { F, getNumThreads, randn, setNumThreads } from '../src/index.js';
-import { PEAK_PER_CORE, median, timeEach } from './util.js';
+import { PEAK_PER_CORE, median, runTorchCode, timeEach } from './util.js';
 
 const THREADS = 2;
 const SWEEPS = 3;
@@ -70,13 +69,7 @@ print(json.dumps(out))
 `;
 
 function torchTimes(): { fwd: number; fb: number }[] | null {
-  const r = spawnSync('/usr/bin/python3', ['-c', TORCH_SCRIPT, JSON.stringify(CASES)], { encoding: 'utf8', timeout: 600_000 });
-  if (r.status !== 0 || !r.stdout) return null;
-  try {
-    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { fwd: number; fb: number }[];
-  } catch {
-    return null;
-  }
+  return runTorchCode<{ fwd: number; fb: number }[]>(['code', TORCH_SCRIPT], [JSON.stringify(CASES)]).value;
 }
 
 

@@ -4,10 +4,9 @@
  * /usr/bin/python3 has torch. Standalone: `node dist/bench/conv3d.js`. The CPU is shared with other
  * work: read ratios from one run, not absolute numbers across days.
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { F, getNumThreads, noGrad, randn, setNumThreads, type Tensor } from '../src/index.js';
-import { timeEach } from './util.js';
+import { runTorchCode, timeEach } from './util.js';
 
 interface Shape {
   n: number;
@@ -75,15 +74,10 @@ print(json.dumps(out))
 `;
 
 function timeTorch(): { fwd: number; fwdBwd: number }[] | null {
-  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return null;
   const arg = JSON.stringify(SHAPES.map((s) => [s.n, s.cin, s.cout, s.size]));
-  const r = spawnSync('/usr/bin/python3', ['-c', TORCH_SCRIPT, arg], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (r.status !== 0) {
-    process.stderr.write(`torch timing failed: ${r.stderr}\n`);
-    return null;
-  }
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { fwd: number; fwdBwd: number }[];
+  const r = runTorchCode<{ fwd: number; fwdBwd: number }[]>(['code', TORCH_SCRIPT], [arg]);
+  if (r.error) process.stderr.write(`torch timing failed: ${r.error}\n`);
+  return r.value;
 }
 
 const ms = (t: number): string => (t * 1e3).toFixed(1);

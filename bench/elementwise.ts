@@ -5,10 +5,9 @@
  * GB/s counts the minimal traffic of each op (tensor-sized reads + writes); ms are medians of repeats
  * (the machine is shared). Backward rows time the recorded backward closure alone.
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { F, getNumThreads, manualSeed, setNumThreads, Tensor } from '../src/index.js';
-import { timeEach } from './util.js';
+import { runTorchCode, timeEach } from './util.js';
 
 const SHAPE = [4, 64, 48, 48, 48];
 
@@ -140,13 +139,7 @@ print(json.dumps(out))
 `;
 
 function timeTorch(threads: number): Record<string, number> {
-  const r = spawnSync('/usr/bin/python3', ['-c', TORCH_SCRIPT, String(threads), JSON.stringify(SHAPE)], { encoding: 'utf8', timeout: 600_000 });
-  if (r.status !== 0) return {};
-  try {
-    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>;
-  } catch {
-    return {};
-  }
+  return runTorchCode<Record<string, number>>(['code', TORCH_SCRIPT], [String(threads), JSON.stringify(SHAPE)]).value ?? {};
 }
 
 /** Runs the benchmark on `threads` threads and returns a markdown table. */

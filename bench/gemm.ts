@@ -5,10 +5,9 @@
  * uses the reference BLAS) and the same product as a 1x1 conv2d, which runs in oneDNN (transposes
  * are not modelled there).
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { backend, setNumThreads, getNumThreads } from '../src/index.js';
-import { PEAK_PER_CORE, timeEach } from './util.js';
+import { PEAK_PER_CORE, runTorchCode, timeEach } from './util.js';
 
 
 interface Shape {
@@ -81,13 +80,7 @@ print(json.dumps(out))
 // without torch.
 function timeTorch(shapes: Shape[], threads: number): ([number, number] | null)[] {
   const arg = JSON.stringify([threads, shapes.map((s) => [s.M, s.N, s.K, s.transA, s.transB])]);
-  const r = spawnSync('/usr/bin/python3', ['-c', TORCH_SCRIPT, arg], { encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) return shapes.map(() => null);
-  try {
-    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as [number, number][];
-  } catch {
-    return shapes.map(() => null);
-  }
+  return runTorchCode<[number, number][]>(['code', TORCH_SCRIPT], [arg], 300_000).value ?? shapes.map(() => null);
 }
 
 /** Runs the benchmark and returns a markdown table (one row per shape and thread count). */

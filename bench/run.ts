@@ -3,11 +3,12 @@
  * measures our code and, when /usr/bin/python3 has torch, PyTorch doing the same work, side by side in
  * one run; the tables report ratios from that run. Pass names to run a subset: `npm run bench -- acs gemm`.
  */
-import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { backend } from '../src/index.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
+import { hasTorch, torchIsaEnv } from './util.js';
 
 interface BenchEntry {
   name: string;
@@ -26,13 +27,27 @@ const BENCHES: BenchEntry[] = [
   { name: 'memory', title: 'Memory', file: './memory.js', fn: 'runMemoryBench' },
 ];
 
-export function torchAvailable(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+export const torchAvailable = hasTorch;
+
+/**
+ * Where a run's tables go under the package root: a full run rewrites BENCHMARKS.md, a subset only prints.
+ * With the kernels capped below this CPU's level (ACSCONV_ISA), every run, subset or not, goes to
+ * BENCHMARKS-<level>.md instead: a record of what CPUs without AVX-512 get, kept beside the main one.
+ */
+export function benchmarksFile(root: string, names: readonly string[]): string | null {
+  if (backend.isa() !== backend.cpuIsa()) return join(root, `BENCHMARKS-${backend.isa()}.md`);
+  return names.length ? null : join(root, 'BENCHMARKS.md');
+}
+
+function capPrefix(): string {
+  return backend.isa() === backend.cpuIsa() ? '' : `ACSCONV_ISA=${backend.isa()} `;
+}
+
+function isaLine(): string {
+  const cap = Object.entries(torchIsaEnv()).map(([k, v]) => `${k}=${v}`).join(', ');
+  return cap
+    ? `Native kernels: ${backend.isa()} (ACSCONV_ISA; this CPU has ${backend.cpuIsa()}); PyTorch capped likewise (${cap}).`
+    : `Native kernels: ${backend.isa()}.`;
 }
 
 export function machineLine(): string {
@@ -47,8 +62,9 @@ export async function runBenchmarks(names: string[], out: string | null): Promis
   const parts: string[] = [
     '# Benchmarks',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench${names.length ? ` -- ${names.join(' ')}` : ''}\` on ${machineLine()}.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`${capPrefix()}npm run bench${names.length ? ` -- ${names.join(' ')}` : ''}\` on ${machineLine()}.`,
     `PyTorch side: ${torchAvailable() ? 'measured in the same run (Debian python3-torch, oneDNN)' : 'not available on this machine (no torch in /usr/bin/python3)'}.`,
+    isaLine(),
     'The machine is shared and noisy: every figure is a median of repeats, and ratios compare runs made side by side.',
     '',
   ];
@@ -66,6 +82,6 @@ const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.arg
 if (isMain) {
   const args = process.argv.slice(2);
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const text = await runBenchmarks(args, args.length ? null : join(root, 'BENCHMARKS.md'));
+  const text = await runBenchmarks(args, benchmarksFile(root, args));
   process.stdout.write(text + '\n');
 }

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { backend } from '../src/index.js';
 
 /** The Python that has torch 1.13 on this machine kind. */
 export const PYTHON = '/usr/bin/python3';
@@ -159,10 +160,32 @@ export function runJson<T>(cmd: string, args: readonly string[], opts: { timeout
   return { value: null, error: `${why}: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}` };
 }
 
+/**
+ * PyTorch's settings that match ACSCONV_ISA: when it lowers our kernels below what this CPU has, PyTorch
+ * gets the same cap (oneDNN's ONEDNN_MAX_CPU_ISA and ATen's ATEN_CPU_CAPABILITY), so a capped comparison
+ * is still like for like. Empty without a cap.
+ */
+export function torchIsaEnv(): Record<string, string> {
+  const level = backend.isa();
+  if (level === backend.cpuIsa()) return {};
+  return level === 'avx2'
+    ? { ONEDNN_MAX_CPU_ISA: 'AVX2', ATEN_CPU_CAPABILITY: 'avx2' }
+    : { ONEDNN_MAX_CPU_ISA: 'SSE41', ATEN_CPU_CAPABILITY: 'default' };
+}
+
 /** Runs a bench/torch script with a JSON argument; null without torch. */
 export function runTorch<T>(script: string, arg: unknown, timeoutMs?: number): ChildResult<T> {
+  return runTorchCode<T>(['script', torchScript(script)], [JSON.stringify(arg)], timeoutMs);
+}
+
+/**
+ * Runs PyTorch code, a bench/torch script (`['script', path]`) or inline source (`['code', text]`), with
+ * string arguments under torchIsaEnv(); parses the last stdout line as JSON. null without torch.
+ */
+export function runTorchCode<T>(what: ['script' | 'code', string], args: readonly string[], timeoutMs?: number): ChildResult<T> {
   if (!hasTorch()) return { value: null, error: `${PYTHON} has no torch` };
-  return runJson<T>(PYTHON, [torchScript(script), JSON.stringify(arg)], { timeoutMs });
+  const head = what[0] === 'script' ? [what[1]] : ['-c', what[1]];
+  return runJson<T>(PYTHON, [...head, ...args], { timeoutMs, env: torchIsaEnv() });
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Command } from './run.js';
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'run the operator and model benchmarks (side by side with PyTorch when available); writes BENCHMARKS.md',
+  summary: 'run the operator and model benchmarks (side by side with PyTorch when available); writes BENCHMARKS.md (BENCHMARKS-<isa>.md under ACSCONV_ISA)',
   usage: 'acs bench [names...] [--torch] [--no-write]',
   allowPositionals: true,
   options: {
@@ -18,9 +18,10 @@ export const benchCommand: Command = {
     const mod = (await import(pathToFileURL(join(root, 'dist', 'bench', 'run.js')).href)) as {
       runBenchmarks: (names: string[], out: string | null) => Promise<string>;
       torchAvailable: () => boolean;
+      benchmarksFile: (root: string, names: readonly string[]) => string | null;
     };
     if (v.torch && !mod.torchAvailable()) throw new ValueError('--torch: /usr/bin/python3 cannot import torch (apt-get install -y python3-torch)');
-    const text = await mod.runBenchmarks(names, v['no-write'] || names.length ? null : join(root, 'BENCHMARKS.md'));
+    const text = await mod.runBenchmarks(names, v['no-write'] ? null : mod.benchmarksFile(root, names));
     process.stdout.write(text + '\n');
     return 0;
   },
