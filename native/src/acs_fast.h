@@ -1,7 +1,8 @@
 // Implicit-GEMM fast path of the ACS kernels (acs_fast.cc) for "same"-style geometries: output size
-// ceil(input / stride) on every axis (stride 1 same-size, and strided convs with padding k/2), AVX-512 only. Then every tap of a part reads the
-// input at a constant flattened offset, so the taps are fed straight from x (masked loads zero the
-// padding) with no column buffer, and the output is written once, in place.
+// ceil(input / stride) on every axis (stride 1 same-size, and strided convs with padding k/2), with AVX-512
+// or AVX2 microkernels. Then every tap of a part reads the input at a constant flattened offset, so the
+// taps are fed straight from x (masked loads zero the padding) with no column buffer, and the output is
+// written once, in place.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -37,8 +38,12 @@ struct AcsFastConv {
 // The fast path takes kernels up to this many taps wide along an axis (callers check).
 constexpr int64_t kAcsFastMaxKernel = 250;
 
-// Whether the CPU runs the fast path and it is enabled (acsSetFastPath, for tests and comparisons).
+// Whether the CPU runs the fast path's AVX-512 pieces (FastA GEMMs, stride-2 gathers) and it is enabled
+// (acsSetFastPath, for tests and comparisons).
 bool acs_fast_usable();
+// Whether the implicit-GEMM convolutions (acs_fast_forward / _backward_input / _backward_weight) run: with
+// AVX-512, or with their AVX2 microkernels (isa() >= avx2), while enabled.
+bool acs_fast_direct_usable();
 // Whether the fast paths are enabled at all (the batched small-output path runs on any CPU, with sgemm
 // where AVX-512 is missing); false routes everything through the plain im2col path.
 bool acs_fast_enabled();

@@ -19,7 +19,7 @@ bool fast_geometry(const Geo& g, AcsFastConv* f, bool* split) {
     if ((n[a] + g.st[a] - 1) / g.st[a] != o[a]) return false;
     if (g.st[a] > 1) *split = true;
   }
-  if (!acs_fast_usable() || g.k > kAcsFastMaxKernel) return false;
+  if (!acs_fast_direct_usable() || g.k > kAcsFastMaxKernel) return false;
   *f = AcsFastConv{g.N, g.Cin, g.Cout, g.oD, g.oH, g.oW, g.groups, {AcsFastPart{g.c0, g.c1, {}}}};
   std::vector<AcsFastTap>& taps = f->parts[0].taps;
   // Input coordinate of output j along axis a for a tap: st·j + c, c = off[a] + t·step[a] (DESIGN §4).

@@ -57,7 +57,7 @@ struct Geom {
 // convolutions are a plain GEMM already, and groups of a few channels (depthwise) would leave most of
 // the microkernel's rows empty, so both stay on im2col + sgemm.
 bool fast_conv(const Geom& g, AcsFastConv* f) {
-  if (!acs_fast_usable() || g.pointwise() || g.coutg < 8) return false;
+  if (!acs_fast_direct_usable() || g.pointwise() || g.coutg < 8) return false;
   for (int a = 0; a < 3; ++a) {
     if (g.s[a] != 1 || g.out[a] != g.in[a] || g.k[a] > kAcsFastMaxKernel) return false;
   }
