@@ -459,11 +459,28 @@ ACS_AVX2_TARGET void micro_dw_avx2(int steps, const float* dy, int64_t ldy, cons
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 6
     for (int j = 0; j < NB; ++j) acc[r][j] = _mm256_setzero_ps();
+  // dy's rows are whole except in the volume's last step: plain loads there.
+  const int whole = 2 * (steps - (steps > 0 && rm[steps - 1] != 0xFFFF));
   for (int h = 0; h < 2 * steps; ++h) {
-    const __m256i dm = lanes8(rm, h), xm = lanes8(mk, h);
+    const __m256i xm = lanes8(mk, h);
     __m256 dv[MR];
+    if (h < whole) {
 #pragma GCC unroll 3
-    for (int r = 0; r < MR; ++r) dv[r] = _mm256_maskload_ps(dy + r * ldy + 8 * h, dm);
+      for (int r = 0; r < MR; ++r) dv[r] = _mm256_loadu_ps(dy + r * ldy + 8 * h);
+    } else {
+      const __m256i dm = lanes8(rm, h);
+#pragma GCC unroll 3
+      for (int r = 0; r < MR; ++r) dv[r] = _mm256_maskload_ps(dy + r * ldy + 8 * h, dm);
+    }
+    if (((mk[h >> 1] >> (8 * (h & 1))) & 0xFF) == 0xFF) {
+#pragma GCC unroll 6
+      for (int j = 0; j < NB; ++j) {
+        const __m256 xv = _mm256_loadu_ps(xb + j * ldx + 8 * h);
+#pragma GCC unroll 3
+        for (int r = 0; r < MR; ++r) acc[r][j] = _mm256_fmadd_ps(dv[r], xv, acc[r][j]);
+      }
+      continue;
+    }
 #pragma GCC unroll 6
     for (int j = 0; j < NB; ++j) {
       const __m256 xv = _mm256_maskload_ps(xb + j * ldx + 8 * h, xm);
