@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "cpu.h"
@@ -78,15 +79,37 @@ __attribute__((target("avx512f"))) void shifted_sums_avx512(const float* x, int6
   *s2 = t2;
 }
 
-void shifted_sums_generic(const float* x, int64_t n, float K, double* s1, double* s2) {
+// Below AVX-512 the sums keep eight independent partial sums per quantity: one chain of dependent double
+// additions costs ≈ 4 cycles an element, and independent lanes let the compiler vectorise the loop (these
+// bodies are compiled twice, for the baseline and for AVX2). That was ≈ 12× the AVX-512 time per UNet
+// step's batch-norm backward.
+inline __attribute__((always_inline)) void shifted_sums_body(const float* x, int64_t n, float K, double* s1, double* s2) {
+  double p1[8] = {0, 0, 0, 0, 0, 0, 0, 0}, p2[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; ++j) {
+      const double d = static_cast<double>(x[i + j] - K);
+      p1[j] += d;
+      p2[j] += d * d;
+    }
+  }
   double t1 = 0, t2 = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    double d = static_cast<double>(x[i] - K);
+  for (int j = 0; j < 8; ++j) {
+    t1 += p1[j];
+    t2 += p2[j];
+  }
+  for (; i < n; ++i) {
+    const double d = static_cast<double>(x[i] - K);
     t1 += d;
     t2 += d * d;
   }
   *s1 = t1;
   *s2 = t2;
+}
+
+void shifted_sums_generic(const float* x, int64_t n, float K, double* s1, double* s2) { shifted_sums_body(x, n, K, s1, s2); }
+__attribute__((target("avx2,fma"))) void shifted_sums_avx2(const float* x, int64_t n, float K, double* s1, double* s2) {
+  shifted_sums_body(x, n, K, s1, s2);
 }
 
 // Σ dy and Σ dy * (x - m).
@@ -127,15 +150,58 @@ __attribute__((target("avx512f"))) void grad_sums_avx512(const float* x, const f
   *sdyx = t2;
 }
 
-void grad_sums_generic(const float* x, const float* dy, const FusedRelu* r, int64_t n, float m, double* sdy, double* sdyx) {
+template <bool kRelu>
+inline __attribute__((always_inline)) void grad_sums_body(const float* x, const float* dy, const FusedRelu* r, int64_t n,
+                                                          float m, double* sdy, double* sdyx) {
+  const float rs = kRelu ? r->scale : 0.f, rb = kRelu ? r->bias : 0.f;
+  // The ReLU's mask as a bit mask on dy (0 or dy exactly, NaN included), so the loop has no branch and
+  // vectorises.
+  const auto grad = [&](int64_t i) {
+    if (!kRelu) return dy[i];
+    uint32_t bits;
+    std::memcpy(&bits, dy + i, sizeof bits);
+    bits &= rs * (x[i] - m) + rb > 0.0f ? 0xFFFFFFFFu : 0u;
+    float g;
+    std::memcpy(&g, &bits, sizeof g);
+    return g;
+  };
+  double p1[8] = {0, 0, 0, 0, 0, 0, 0, 0}, p2[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; ++j) {
+      const float g = grad(i + j);
+      p1[j] += g;
+      p2[j] += static_cast<double>(g) * static_cast<double>(x[i + j] - m);
+    }
+  }
   double t1 = 0, t2 = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const float g = r && !(r->scale * (x[i] - m) + r->bias > 0.0f) ? 0.0f : dy[i];
+  for (int j = 0; j < 8; ++j) {
+    t1 += p1[j];
+    t2 += p2[j];
+  }
+  for (; i < n; ++i) {
+    const float g = grad(i);
     t1 += g;
     t2 += static_cast<double>(g) * static_cast<double>(x[i] - m);
   }
   *sdy = t1;
   *sdyx = t2;
+}
+
+void grad_sums_generic(const float* x, const float* dy, const FusedRelu* r, int64_t n, float m, double* sdy, double* sdyx) {
+  if (r) {
+    grad_sums_body<true>(x, dy, r, n, m, sdy, sdyx);
+  } else {
+    grad_sums_body<false>(x, dy, r, n, m, sdy, sdyx);
+  }
+}
+__attribute__((target("avx2,fma"))) void grad_sums_avx2(const float* x, const float* dy, const FusedRelu* r, int64_t n,
+                                                       float m, double* sdy, double* sdyx) {
+  if (r) {
+    grad_sums_body<true>(x, dy, r, n, m, sdy, sdyx);
+  } else {
+    grad_sums_body<false>(x, dy, r, n, m, sdy, sdyx);
+  }
 }
 
 // out = a * u + b * (v - m) + c, or a * (u - m) + c without v; the compiler vectorises these loops.
@@ -149,14 +215,21 @@ __attribute__((target("avx512f"))) void affine_avx512(const float* __restrict u,
   }
 }
 
+#define ACS_AFFINE_BODY                                                            \
+  if (v) {                                                                         \
+    for (int64_t i = 0; i < n; ++i) out[i] = a * u[i] + (b * (v[i] - m) + c);     \
+  } else {                                                                         \
+    for (int64_t i = 0; i < n; ++i) out[i] = a * (u[i] - m) + c;                   \
+  }
 void affine_generic(const float* __restrict u, const float* __restrict v, int64_t n, float a, float b, float m, float c,
                     float* __restrict out) {
-  if (v) {
-    for (int64_t i = 0; i < n; ++i) out[i] = a * u[i] + (b * (v[i] - m) + c);
-  } else {
-    for (int64_t i = 0; i < n; ++i) out[i] = a * (u[i] - m) + c;
-  }
+  ACS_AFFINE_BODY
 }
+__attribute__((target("avx2"))) void affine_avx2(const float* __restrict u, const float* __restrict v, int64_t n, float a,
+                                                 float b, float m, float c, float* __restrict out) {
+  ACS_AFFINE_BODY
+}
+#undef ACS_AFFINE_BODY
 
 // The dx pass behind a fused ReLU: affine's map of u = dy where the forward's output r->scale · (x −
 // r->mean) + r->bias was > 0, and 0 elsewhere; v = x when `centred` (batch statistics), else none.
@@ -176,11 +249,18 @@ void affine_relu_generic(const float* __restrict dy, const float* __restrict x, 
                          bool centred, FusedRelu r, float* __restrict out) {
   ACS_AFFINE_RELU_BODY
 }
+__attribute__((target("avx2"))) void affine_relu_avx2(const float* __restrict dy, const float* __restrict x, int64_t n,
+                                                      float a, float b, float m, float c, bool centred, FusedRelu r,
+                                                      float* __restrict out) {
+  ACS_AFFINE_RELU_BODY
+}
 #undef ACS_AFFINE_RELU_BODY
 
 inline void shifted_sums(const float* x, int64_t n, float K, double* s1, double* s2) {
   if (isa_has(Isa::kAvx512)) {
     shifted_sums_avx512(x, n, K, s1, s2);
+  } else if (isa_has(Isa::kAvx2)) {
+    shifted_sums_avx2(x, n, K, s1, s2);
   } else {
     shifted_sums_generic(x, n, K, s1, s2);
   }
@@ -188,6 +268,8 @@ inline void shifted_sums(const float* x, int64_t n, float K, double* s1, double*
 inline void grad_sums(const float* x, const float* dy, const FusedRelu* r, int64_t n, float m, double* sdy, double* sdyx) {
   if (isa_has(Isa::kAvx512)) {
     grad_sums_avx512(x, dy, r, n, m, sdy, sdyx);
+  } else if (isa_has(Isa::kAvx2)) {
+    grad_sums_avx2(x, dy, r, n, m, sdy, sdyx);
   } else {
     grad_sums_generic(x, dy, r, n, m, sdy, sdyx);
   }
@@ -195,6 +277,8 @@ inline void grad_sums(const float* x, const float* dy, const FusedRelu* r, int64
 inline void affine(const float* u, const float* v, int64_t n, float a, float b, float m, float c, float* out) {
   if (isa_has(Isa::kAvx512)) {
     affine_avx512(u, v, n, a, b, m, c, out);
+  } else if (isa_has(Isa::kAvx2)) {
+    affine_avx2(u, v, n, a, b, m, c, out);
   } else {
     affine_generic(u, v, n, a, b, m, c, out);
   }
@@ -203,6 +287,8 @@ inline void affine_relu(const float* dy, const float* x, int64_t n, float a, flo
                         FusedRelu r, float* out) {
   if (isa_has(Isa::kAvx512)) {
     affine_relu_avx512(dy, x, n, a, b, m, c, centred, r, out);
+  } else if (isa_has(Isa::kAvx2)) {
+    affine_relu_avx2(dy, x, n, a, b, m, c, centred, r, out);
   } else {
     affine_relu_generic(dy, x, n, a, b, m, c, centred, r, out);
   }
@@ -222,10 +308,18 @@ void relu_inplace_generic(float* y, int64_t n) {
     y[i] = (v > 0.0f || v != v) ? v : 0.0f;
   }
 }
+__attribute__((target("avx2"))) void relu_inplace_avx2(float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = y[i];
+    y[i] = (v > 0.0f || v != v) ? v : 0.0f;
+  }
+}
 
 inline void relu_inplace(float* y, int64_t n) {
   if (isa_has(Isa::kAvx512)) {
     relu_inplace_avx512(y, n);
+  } else if (isa_has(Isa::kAvx2)) {
+    relu_inplace_avx2(y, n);
   } else {
     relu_inplace_generic(y, n);
   }
