@@ -161,6 +161,70 @@ __attribute__((target("avx512f"))) void max_row_avx512(const MaxArgs& A, const f
   }
 }
 
+// Lanes with 0 <= p < W.
+__attribute__((target("avx2"))) inline __m256i inside_row(__m256i p, __m256i wv) {
+  return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), p), _mm256_cmpgt_epi32(wv, p));
+}
+
+// max_row_avx512's contract with AVX2: 8 outputs per vector, strides 1 and 2 only (others take the
+// scalar path). Masked-off lanes of vmaskmovps read 0, so the -inf of padding is blended in.
+__attribute__((target("avx2,fma"))) void max_row_avx2(const MaxArgs& A, const float* xp, const std::vector<int64_t>& rows,
+                                                      float* orow, int32_t* irow) {
+  const int64_t kw = A.k[2], sw = A.s[2], pw = A.p[2], dw = A.d[2], W = A.g.W, oW = A.g.oW;
+  const __m256 ninf = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i lane_s = _mm256_mullo_epi32(lane, _mm256_set1_epi32(static_cast<int32_t>(sw)));
+  const __m256i wv = _mm256_set1_epi32(static_cast<int32_t>(W)), neg1 = _mm256_set1_epi32(-1);
+  __m256i m0[kMaxVecKw], m1[kMaxVecKw];
+  for (int64_t ow0 = 0; ow0 < oW; ow0 += 8) {
+    const int nv = static_cast<int>(std::min<int64_t>(8, oW - ow0));
+    const __m256i lm = _mm256_cmpgt_epi32(_mm256_set1_epi32(nv), lane);
+    const int64_t st0 = ow0 * sw - pw;
+    for (int64_t c = 0; c < kw; ++c) {
+      const __m256i st = _mm256_set1_epi32(static_cast<int32_t>(st0 + c * dw));
+      if (sw == 2) {
+        // Positions q = 0..15 of the span; only q <= 2 * (nv - 1) are needed.
+        const __m256i qlim = _mm256_set1_epi32(2 * (nv - 1) + 1);
+        const __m256i q1 = _mm256_add_epi32(lane, _mm256_set1_epi32(8));
+        m0[c] = _mm256_and_si256(inside_row(_mm256_add_epi32(st, lane), wv), _mm256_cmpgt_epi32(qlim, lane));
+        m1[c] = _mm256_and_si256(inside_row(_mm256_add_epi32(st, q1), wv), _mm256_cmpgt_epi32(qlim, q1));
+      } else {
+        m0[c] = _mm256_and_si256(lm, inside_row(_mm256_add_epi32(st, lane), wv));
+      }
+    }
+    __m256 best = ninf;
+    __m256i bi = neg1;
+    __m256 nan = _mm256_setzero_ps();
+    for (int64_t r : rows) {
+      for (int64_t c = 0; c < kw; ++c) {
+        const int64_t st = r + st0 + c * dw;  // may be negative: masked lanes are never read
+        __m256 v = _mm256_blendv_ps(ninf, _mm256_maskload_ps(xp + st, m0[c]), _mm256_castsi256_ps(m0[c]));
+        if (sw == 2) {
+          const __m256 hi = _mm256_blendv_ps(ninf, _mm256_maskload_ps(xp + st + 8, m1[c]), _mm256_castsi256_ps(m1[c]));
+          // Even lanes of (v, hi): shuffle within 128-bit halves, then order the 64-bit pairs 0, 2, 1, 3.
+          const __m256 ev = _mm256_shuffle_ps(v, hi, _MM_SHUFFLE(2, 0, 2, 0));
+          v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev), 0xD8));
+        }
+        const __m256 isn = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
+        const __m256 up = _mm256_or_ps(_mm256_cmp_ps(v, best, _CMP_GT_OQ), _mm256_andnot_ps(nan, isn));
+        nan = _mm256_or_ps(nan, isn);
+        best = _mm256_blendv_ps(best, v, up);
+        const __m256i at = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int32_t>(st)), lane_s);
+        bi = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(bi), _mm256_castsi256_ps(at), up));
+      }
+    }
+    _mm256_maskstore_ps(orow + ow0, lm, best);
+    _mm256_maskstore_epi32(irow + ow0, lm, bi);
+    // Lanes never updated saw only -inf (or only padding): PyTorch reports the first in-bounds tap.
+    unsigned miss = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(lm, _mm256_cmpeq_epi32(bi, neg1)))));
+    while (miss) {
+      int j = __builtin_ctz(miss);
+      miss &= miss - 1;
+      irow[ow0 + j] = first_tap(A, rows, ow0 + j);
+    }
+  }
+}
+
 // maxPool3dForward(x, geom, k, s, p, d, out, idx): idx is the flat index within the input plane.
 Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
   MaxArgs A{};
@@ -171,6 +235,7 @@ Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
   A.out = f32(info, 6);
   A.idx = i32(info, 7);
   const bool vec = isa_has(Isa::kAvx512) && A.k[2] <= kMaxVecKw;
+  const bool vec2 = !vec && isa_has(Isa::kAvx2) && A.k[2] <= kMaxVecKw && A.s[2] <= 2;
   const Geom& g = A.g;
   const bool prefetch = g.nc * g.in_plane() * 4 >= (int64_t{4} << 20);
   // Work items are (plane, od) slabs: more of them than planes alone when N*C is small.
@@ -195,6 +260,8 @@ Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
         }
         if (vec) {
           max_row_avx512(A, xp, rows, A.out + o, A.idx + o);
+        } else if (vec2) {
+          max_row_avx2(A, xp, rows, A.out + o, A.idx + o);
         } else {
           max_row_scalar(A, xp, rows, A.out + o, A.idx + o);
         }

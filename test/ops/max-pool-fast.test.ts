@@ -1,6 +1,7 @@
 /**
  * The vectorised max-pool kernels (AVX-512 rows of 16 outputs, stride-1/2 loads, gathers for other
- * strides, masked edges) against a plain reference of PyTorch's rule: padding is -inf, NaN wins
+ * strides, masked edges; under ACSCONV_ISA=avx2, as `npm test` also runs it, AVX2 rows of 8 outputs for
+ * strides 1 and 2 and the scalar path for the rest) against a plain reference of PyTorch's rule: padding is -inf, NaN wins
  * (the first NaN in scan order here), ties keep the first tap in (d, h, w) scan order. Values and
  * argmax are compared exactly; the argmax is read back through the gradient (integer gy, so the
  * scatter-add sums are exact whatever their order).
