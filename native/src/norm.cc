@@ -6,7 +6,12 @@
 // GCC 12 flags the _mm*_undefined_* placeholders inside its own AVX-512 headers (a false positive).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#if defined(__x86_64__) || defined(__i386__)
+#define ACS_X86 1
 #include <immintrin.h>
+#else
+#define ACS_X86 0
+#endif
 
 #include <cmath>
 #include <cstdint>
@@ -56,6 +61,7 @@ struct FusedRelu {
 
 // Σ (x - K) and Σ (x - K)² — one pass; the shift K (a sample of the group) keeps the variance
 // E[(x-K)²] - E[x-K]² from cancelling when the mean is large against the spread.
+#if ACS_X86
 __attribute__((target("avx512f"))) void shifted_sums_avx512(const float* x, int64_t n, float K, double* s1, double* s2) {
   const __m512 kv = _mm512_set1_ps(K);
   __m512d a0 = _mm512_setzero_pd(), a1 = a0, q0 = a0, q1 = a0;
@@ -78,6 +84,7 @@ __attribute__((target("avx512f"))) void shifted_sums_avx512(const float* x, int6
   *s1 = t1;
   *s2 = t2;
 }
+#endif
 
 // Below AVX-512 the sums keep eight independent partial sums per quantity: one chain of dependent double
 // additions costs ≈ 4 cycles an element, and independent lanes let the compiler vectorise the loop (these
@@ -108,14 +115,17 @@ inline __attribute__((always_inline)) void shifted_sums_body(const float* x, int
 }
 
 void shifted_sums_generic(const float* x, int64_t n, float K, double* s1, double* s2) { shifted_sums_body(x, n, K, s1, s2); }
+#if ACS_X86
 __attribute__((target("avx2,fma"))) void shifted_sums_avx2(const float* x, int64_t n, float K, double* s1, double* s2) {
   shifted_sums_body(x, n, K, s1, s2);
 }
+#endif
 
 // Σ dy and Σ dy * (x - m).
 // With r (a ReLU fused after the forward's affine map), dy counts only where that map's output was > 0,
 // as after the unfused ReLU's backward. The output is recomputed from x, which this pass reads anyway,
 // with the forward's operations in the forward's order, so the mask is the one the forward applied.
+#if ACS_X86
 __attribute__((target("avx512f"))) void grad_sums_avx512(const float* x, const float* dy, const FusedRelu* r, int64_t n,
                                                         float m, double* sdy, double* sdyx) {
   const __m512 mv = _mm512_set1_ps(m);
@@ -149,6 +159,7 @@ __attribute__((target("avx512f"))) void grad_sums_avx512(const float* x, const f
   *sdy = t1;
   *sdyx = t2;
 }
+#endif
 
 template <bool kRelu>
 inline __attribute__((always_inline)) void grad_sums_body(const float* x, const float* dy, const FusedRelu* r, int64_t n,
@@ -195,6 +206,7 @@ void grad_sums_generic(const float* x, const float* dy, const FusedRelu* r, int6
     grad_sums_body<false>(x, dy, r, n, m, sdy, sdyx);
   }
 }
+#if ACS_X86
 __attribute__((target("avx2,fma"))) void grad_sums_avx2(const float* x, const float* dy, const FusedRelu* r, int64_t n,
                                                        float m, double* sdy, double* sdyx) {
   if (r) {
@@ -203,9 +215,11 @@ __attribute__((target("avx2,fma"))) void grad_sums_avx2(const float* x, const fl
     grad_sums_body<false>(x, dy, r, n, m, sdy, sdyx);
   }
 }
+#endif
 
 // out = a * u + b * (v - m) + c, or a * (u - m) + c without v; the compiler vectorises these loops.
 // Centring before scaling keeps digits when the mean is large against the spread.
+#if ACS_X86
 __attribute__((target("avx512f"))) void affine_avx512(const float* __restrict u, const float* __restrict v, int64_t n, float a,
                                                      float b, float m, float c, float* __restrict out) {
   if (v) {
@@ -214,6 +228,7 @@ __attribute__((target("avx512f"))) void affine_avx512(const float* __restrict u,
     for (int64_t i = 0; i < n; ++i) out[i] = a * (u[i] - m) + c;
   }
 }
+#endif
 
 #define ACS_AFFINE_BODY                                                            \
   if (v) {                                                                         \
@@ -225,10 +240,12 @@ void affine_generic(const float* __restrict u, const float* __restrict v, int64_
                     float* __restrict out) {
   ACS_AFFINE_BODY
 }
+#if ACS_X86
 __attribute__((target("avx2"))) void affine_avx2(const float* __restrict u, const float* __restrict v, int64_t n, float a,
                                                  float b, float m, float c, float* __restrict out) {
   ACS_AFFINE_BODY
 }
+#endif
 #undef ACS_AFFINE_BODY
 
 // The dx pass behind a fused ReLU: affine's map of u = dy where the forward's output r->scale · (x −
@@ -239,68 +256,66 @@ __attribute__((target("avx2"))) void affine_avx2(const float* __restrict u, cons
     out[i] = centred ? a * u + (b * (x[i] - m) + c) : a * (u - m) + c;              \
   }
 
+#if ACS_X86
 __attribute__((target("avx512f"))) void affine_relu_avx512(const float* __restrict dy, const float* __restrict x, int64_t n,
                                                           float a, float b, float m, float c, bool centred,
                                                           FusedRelu r, float* __restrict out) {
   ACS_AFFINE_RELU_BODY
 }
+#endif
 
 void affine_relu_generic(const float* __restrict dy, const float* __restrict x, int64_t n, float a, float b, float m, float c,
                          bool centred, FusedRelu r, float* __restrict out) {
   ACS_AFFINE_RELU_BODY
 }
+#if ACS_X86
 __attribute__((target("avx2"))) void affine_relu_avx2(const float* __restrict dy, const float* __restrict x, int64_t n,
                                                       float a, float b, float m, float c, bool centred, FusedRelu r,
                                                       float* __restrict out) {
   ACS_AFFINE_RELU_BODY
 }
+#endif
 #undef ACS_AFFINE_RELU_BODY
 
 inline void shifted_sums(const float* x, int64_t n, float K, double* s1, double* s2) {
-  if (isa_has(Isa::kAvx512)) {
-    shifted_sums_avx512(x, n, K, s1, s2);
-  } else if (isa_has(Isa::kAvx2)) {
-    shifted_sums_avx2(x, n, K, s1, s2);
-  } else {
-    shifted_sums_generic(x, n, K, s1, s2);
-  }
+#if ACS_X86
+  if (isa_has(Isa::kAvx512)) return shifted_sums_avx512(x, n, K, s1, s2);
+  if (isa_has(Isa::kAvx2)) return shifted_sums_avx2(x, n, K, s1, s2);
+#endif
+  shifted_sums_generic(x, n, K, s1, s2);
 }
 inline void grad_sums(const float* x, const float* dy, const FusedRelu* r, int64_t n, float m, double* sdy, double* sdyx) {
-  if (isa_has(Isa::kAvx512)) {
-    grad_sums_avx512(x, dy, r, n, m, sdy, sdyx);
-  } else if (isa_has(Isa::kAvx2)) {
-    grad_sums_avx2(x, dy, r, n, m, sdy, sdyx);
-  } else {
-    grad_sums_generic(x, dy, r, n, m, sdy, sdyx);
-  }
+#if ACS_X86
+  if (isa_has(Isa::kAvx512)) return grad_sums_avx512(x, dy, r, n, m, sdy, sdyx);
+  if (isa_has(Isa::kAvx2)) return grad_sums_avx2(x, dy, r, n, m, sdy, sdyx);
+#endif
+  grad_sums_generic(x, dy, r, n, m, sdy, sdyx);
 }
 inline void affine(const float* u, const float* v, int64_t n, float a, float b, float m, float c, float* out) {
-  if (isa_has(Isa::kAvx512)) {
-    affine_avx512(u, v, n, a, b, m, c, out);
-  } else if (isa_has(Isa::kAvx2)) {
-    affine_avx2(u, v, n, a, b, m, c, out);
-  } else {
-    affine_generic(u, v, n, a, b, m, c, out);
-  }
+#if ACS_X86
+  if (isa_has(Isa::kAvx512)) return affine_avx512(u, v, n, a, b, m, c, out);
+  if (isa_has(Isa::kAvx2)) return affine_avx2(u, v, n, a, b, m, c, out);
+#endif
+  affine_generic(u, v, n, a, b, m, c, out);
 }
 inline void affine_relu(const float* dy, const float* x, int64_t n, float a, float b, float m, float c, bool centred,
                         FusedRelu r, float* out) {
-  if (isa_has(Isa::kAvx512)) {
-    affine_relu_avx512(dy, x, n, a, b, m, c, centred, r, out);
-  } else if (isa_has(Isa::kAvx2)) {
-    affine_relu_avx2(dy, x, n, a, b, m, c, centred, r, out);
-  } else {
-    affine_relu_generic(dy, x, n, a, b, m, c, centred, r, out);
-  }
+#if ACS_X86
+  if (isa_has(Isa::kAvx512)) return affine_relu_avx512(dy, x, n, a, b, m, c, centred, r, out);
+  if (isa_has(Isa::kAvx2)) return affine_relu_avx2(dy, x, n, a, b, m, c, centred, r, out);
+#endif
+  affine_relu_generic(dy, x, n, a, b, m, c, centred, r, out);
 }
 
 // A ReLU fused after the affine map, with torch.relu's semantics: y = v if v > 0 or v is NaN, else 0.
+#if ACS_X86
 __attribute__((target("avx512f"))) void relu_inplace_avx512(float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const float v = y[i];
     y[i] = (v > 0.0f || v != v) ? v : 0.0f;
   }
 }
+#endif
 
 void relu_inplace_generic(float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
@@ -308,21 +323,21 @@ void relu_inplace_generic(float* y, int64_t n) {
     y[i] = (v > 0.0f || v != v) ? v : 0.0f;
   }
 }
+#if ACS_X86
 __attribute__((target("avx2"))) void relu_inplace_avx2(float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const float v = y[i];
     y[i] = (v > 0.0f || v != v) ? v : 0.0f;
   }
 }
+#endif
 
 inline void relu_inplace(float* y, int64_t n) {
-  if (isa_has(Isa::kAvx512)) {
-    relu_inplace_avx512(y, n);
-  } else if (isa_has(Isa::kAvx2)) {
-    relu_inplace_avx2(y, n);
-  } else {
-    relu_inplace_generic(y, n);
-  }
+#if ACS_X86
+  if (isa_has(Isa::kAvx512)) return relu_inplace_avx512(y, n);
+  if (isa_has(Isa::kAvx2)) return relu_inplace_avx2(y, n);
+#endif
+  relu_inplace_generic(y, n);
 }
 
 // Block b = n * C + c starts at b * S; its statistics group.

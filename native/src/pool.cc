@@ -1,7 +1,12 @@
 // Pooling kernels (max, average, adaptive average, adaptive max), forward and backward, over
 // [NC, D, H, W] planes; 2D pooling is the 3D kernel with D = 1. Threads split the NC planes, so
 // backward scatter-adds never race. Output sizes and argument rules are checked in src/backend/pool.ts.
+#if defined(__x86_64__) || defined(__i386__)
+#define ACS_X86 1
 #include <immintrin.h>
+#else
+#define ACS_X86 0
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -97,6 +102,7 @@ constexpr int64_t kMaxVecKw = 32;  // wider W kernels take the scalar path
 // 16 outputs along W per vector. Out-of-bounds taps (padding, the ceil-mode tail) and lanes past
 // the row's end are masked loads that read -inf, so edges need no separate code. Stride 1 loads
 // contiguously, stride 2 loads 32 floats and keeps the even ones, other strides gather.
+#if ACS_X86
 __attribute__((target("avx512f"))) void max_row_avx512(const MaxArgs& A, const float* xp,
                                                         const std::vector<int64_t>& rows, float* orow,
                                                         int32_t* irow) {
@@ -160,14 +166,18 @@ __attribute__((target("avx512f"))) void max_row_avx512(const MaxArgs& A, const f
     }
   }
 }
+#endif
 
 // Lanes with 0 <= p < W.
+#if ACS_X86
 __attribute__((target("avx2"))) inline __m256i inside_row(__m256i p, __m256i wv) {
   return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), p), _mm256_cmpgt_epi32(wv, p));
 }
+#endif
 
 // max_row_avx512's contract with AVX2: 8 outputs per vector, strides 1 and 2 only (others take the
 // scalar path). Masked-off lanes of vmaskmovps read 0, so the -inf of padding is blended in.
+#if ACS_X86
 __attribute__((target("avx2,fma"))) void max_row_avx2(const MaxArgs& A, const float* xp, const std::vector<int64_t>& rows,
                                                       float* orow, int32_t* irow) {
   const int64_t kw = A.k[2], sw = A.s[2], pw = A.p[2], dw = A.d[2], W = A.g.W, oW = A.g.oW;
@@ -224,6 +234,7 @@ __attribute__((target("avx2,fma"))) void max_row_avx2(const MaxArgs& A, const fl
     }
   }
 }
+#endif
 
 // maxPool3dForward(x, geom, k, s, p, d, out, idx): idx is the flat index within the input plane.
 Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
@@ -234,8 +245,8 @@ Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
   for (int i = 0; i < 3; ++i) A.k[i] = k[i], A.s[i] = s[i], A.p[i] = p[i], A.d[i] = d[i];
   A.out = f32(info, 6);
   A.idx = i32(info, 7);
-  const bool vec = isa_has(Isa::kAvx512) && A.k[2] <= kMaxVecKw;
-  const bool vec2 = !vec && isa_has(Isa::kAvx2) && A.k[2] <= kMaxVecKw && A.s[2] <= 2;
+  [[maybe_unused]] const bool vec = ACS_X86 && isa_has(Isa::kAvx512) && A.k[2] <= kMaxVecKw;
+  [[maybe_unused]] const bool vec2 = ACS_X86 && !vec && isa_has(Isa::kAvx2) && A.k[2] <= kMaxVecKw && A.s[2] <= 2;
   const Geom& g = A.g;
   const bool prefetch = g.nc * g.in_plane() * 4 >= (int64_t{4} << 20);
   // Work items are (plane, od) slabs: more of them than planes alone when N*C is small.
@@ -258,13 +269,17 @@ Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
             for (int64_t at = 0; at < g.W * 4; at += 64) __builtin_prefetch(l + at);
           }
         }
+#if ACS_X86
         if (vec) {
           max_row_avx512(A, xp, rows, A.out + o, A.idx + o);
-        } else if (vec2) {
-          max_row_avx2(A, xp, rows, A.out + o, A.idx + o);
-        } else {
-          max_row_scalar(A, xp, rows, A.out + o, A.idx + o);
+          continue;
         }
+        if (vec2) {
+          max_row_avx2(A, xp, rows, A.out + o, A.idx + o);
+          continue;
+        }
+#endif
+        max_row_scalar(A, xp, rows, A.out + o, A.idx + o);
       }
     }
   });
