@@ -142,7 +142,7 @@ export function partsCover(parts: readonly AcsPartSpec[], cout: number): boolean
 
 /**
  * Enables or disables the implicit-GEMM path for stride-1 same-size geometries (native/src/acs_fast.cc);
- * returns whether it is now in use (false on CPUs without AVX-512). For tests and comparisons: both paths
+ * returns whether it is now in use (false below AVX2, see `isa()`). For tests and comparisons: both paths
  * compute the same values.
  */
 export function setAcsFastPath(enabled: boolean): boolean {
