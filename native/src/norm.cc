@@ -59,8 +59,37 @@ struct FusedRelu {
   float scale, mean, bias;
 };
 
+// Each kernel below is a plain body compiled once per instruction-set level from the same source, so each
+// level vectorises it as far as it can: NAME_generic everywhere, NAME_avx2 and NAME_avx512 on x86, and
+// NAME choosing by isa(). One target per level matters beyond speed: with a fused ReLU, the backward
+// recomputes the forward's affine map s·(x − m) + b to find its mask, and the two agree bit for bit only
+// if both contract it into an FMA alike (avx512f implies FMA in GCC; AVX2 gets it named).
+#if ACS_X86
+#define ACS_NORM_AVX2 __attribute__((target("avx2,fma")))
+#define ACS_NORM_AVX512 __attribute__((target("avx512f")))
+// NAME_avx2 from NAME_body, and NAME dispatching to NAME_avx512, NAME_avx2 or NAME_generic.
+#define ACS_NORM_BELOW_AVX512(NAME, PARAMS, ARGS)                       \
+  void NAME##_generic PARAMS { NAME##_body ARGS; }                      \
+  ACS_NORM_AVX2 void NAME##_avx2 PARAMS { NAME##_body ARGS; }           \
+  inline void NAME PARAMS {                                             \
+    if (isa_has(Isa::kAvx512)) return NAME##_avx512 ARGS;               \
+    if (isa_has(Isa::kAvx2)) return NAME##_avx2 ARGS;                   \
+    NAME##_generic ARGS;                                                \
+  }
+#define ACS_NORM_ALL_LEVELS(NAME, PARAMS, ARGS)                         \
+  ACS_NORM_AVX512 void NAME##_avx512 PARAMS { NAME##_body ARGS; }       \
+  ACS_NORM_BELOW_AVX512(NAME, PARAMS, ARGS)
+#else
+#define ACS_NORM_BELOW_AVX512(NAME, PARAMS, ARGS)  \
+  inline void NAME PARAMS { NAME##_body ARGS; }
+#define ACS_NORM_ALL_LEVELS(NAME, PARAMS, ARGS) ACS_NORM_BELOW_AVX512(NAME, PARAMS, ARGS)
+#endif
+
 // Σ (x - K) and Σ (x - K)² — one pass; the shift K (a sample of the group) keeps the variance
-// E[(x-K)²] - E[x-K]² from cancelling when the mean is large against the spread.
+// E[(x-K)²] - E[x-K]² from cancelling when the mean is large against the spread. AVX-512 sums in double
+// lanes by hand; the plain body keeps eight independent partial sums per quantity, since one chain of
+// dependent double additions costs ≈ 4 cycles an element (≈ 12× the AVX-512 time of a UNet step's batch-norm
+// backward) and independent lanes let the compiler vectorise the loop.
 #if ACS_X86
 __attribute__((target("avx512f"))) void shifted_sums_avx512(const float* x, int64_t n, float K, double* s1, double* s2) {
   const __m512 kv = _mm512_set1_ps(K);
@@ -86,10 +115,6 @@ __attribute__((target("avx512f"))) void shifted_sums_avx512(const float* x, int6
 }
 #endif
 
-// Below AVX-512 the sums keep eight independent partial sums per quantity: one chain of dependent double
-// additions costs ≈ 4 cycles an element, and independent lanes let the compiler vectorise the loop (these
-// bodies are compiled twice, for the baseline and for AVX2). That was ≈ 12× the AVX-512 time per UNet
-// step's batch-norm backward.
 inline __attribute__((always_inline)) void shifted_sums_body(const float* x, int64_t n, float K, double* s1, double* s2) {
   double p1[8] = {0, 0, 0, 0, 0, 0, 0, 0}, p2[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t i = 0;
@@ -113,13 +138,7 @@ inline __attribute__((always_inline)) void shifted_sums_body(const float* x, int
   *s1 = t1;
   *s2 = t2;
 }
-
-void shifted_sums_generic(const float* x, int64_t n, float K, double* s1, double* s2) { shifted_sums_body(x, n, K, s1, s2); }
-#if ACS_X86
-__attribute__((target("avx2,fma"))) void shifted_sums_avx2(const float* x, int64_t n, float K, double* s1, double* s2) {
-  shifted_sums_body(x, n, K, s1, s2);
-}
-#endif
+ACS_NORM_BELOW_AVX512(shifted_sums, (const float* x, int64_t n, float K, double* s1, double* s2), (x, n, K, s1, s2))
 
 // Σ dy and Σ dy * (x - m).
 // With r (a ReLU fused after the forward's affine map), dy counts only where that map's output was > 0,
@@ -162,7 +181,7 @@ __attribute__((target("avx512f"))) void grad_sums_avx512(const float* x, const f
 #endif
 
 template <bool kRelu>
-inline __attribute__((always_inline)) void grad_sums_body(const float* x, const float* dy, const FusedRelu* r, int64_t n,
+inline __attribute__((always_inline)) void grad_sums_loop(const float* x, const float* dy, const FusedRelu* r, int64_t n,
                                                           float m, double* sdy, double* sdyx) {
   const float rs = kRelu ? r->scale : 0.f, rb = kRelu ? r->bias : 0.f;
   // The ReLU's mask as a bit mask on dy (0 or dy exactly, NaN included), so the loop has no branch and
@@ -198,147 +217,51 @@ inline __attribute__((always_inline)) void grad_sums_body(const float* x, const 
   *sdy = t1;
   *sdyx = t2;
 }
-
-void grad_sums_generic(const float* x, const float* dy, const FusedRelu* r, int64_t n, float m, double* sdy, double* sdyx) {
+inline __attribute__((always_inline)) void grad_sums_body(const float* x, const float* dy, const FusedRelu* r, int64_t n,
+                                                          float m, double* sdy, double* sdyx) {
   if (r) {
-    grad_sums_body<true>(x, dy, r, n, m, sdy, sdyx);
+    grad_sums_loop<true>(x, dy, r, n, m, sdy, sdyx);
   } else {
-    grad_sums_body<false>(x, dy, r, n, m, sdy, sdyx);
+    grad_sums_loop<false>(x, dy, r, n, m, sdy, sdyx);
   }
 }
-#if ACS_X86
-__attribute__((target("avx2,fma"))) void grad_sums_avx2(const float* x, const float* dy, const FusedRelu* r, int64_t n,
-                                                       float m, double* sdy, double* sdyx) {
-  if (r) {
-    grad_sums_body<true>(x, dy, r, n, m, sdy, sdyx);
-  } else {
-    grad_sums_body<false>(x, dy, r, n, m, sdy, sdyx);
-  }
-}
-#endif
+ACS_NORM_BELOW_AVX512(grad_sums, (const float* x, const float* dy, const FusedRelu* r, int64_t n, float m, double* sdy,
+                                  double* sdyx), (x, dy, r, n, m, sdy, sdyx))
 
 // out = a * u + b * (v - m) + c, or a * (u - m) + c without v; the compiler vectorises these loops.
 // Centring before scaling keeps digits when the mean is large against the spread.
-#if ACS_X86
-__attribute__((target("avx512f"))) void affine_avx512(const float* __restrict u, const float* __restrict v, int64_t n, float a,
-                                                     float b, float m, float c, float* __restrict out) {
+inline __attribute__((always_inline)) void affine_body(const float* __restrict u, const float* __restrict v, int64_t n,
+                                                       float a, float b, float m, float c, float* __restrict out) {
   if (v) {
     for (int64_t i = 0; i < n; ++i) out[i] = a * u[i] + (b * (v[i] - m) + c);
   } else {
     for (int64_t i = 0; i < n; ++i) out[i] = a * (u[i] - m) + c;
   }
 }
-#endif
+ACS_NORM_ALL_LEVELS(affine, (const float* u, const float* v, int64_t n, float a, float b, float m, float c, float* out),
+                    (u, v, n, a, b, m, c, out))
 
-#define ACS_AFFINE_BODY                                                            \
-  if (v) {                                                                         \
-    for (int64_t i = 0; i < n; ++i) out[i] = a * u[i] + (b * (v[i] - m) + c);     \
-  } else {                                                                         \
-    for (int64_t i = 0; i < n; ++i) out[i] = a * (u[i] - m) + c;                   \
+// The dx pass behind a fused ReLU: affine's map of u = dy where the forward's output r.scale · (x −
+// r.mean) + r.bias was > 0, and 0 elsewhere; v = x when `centred` (batch statistics), else none.
+inline __attribute__((always_inline)) void affine_relu_body(const float* __restrict dy, const float* __restrict x, int64_t n,
+                                                            float a, float b, float m, float c, bool centred, FusedRelu r,
+                                                            float* __restrict out) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float u = r.scale * (x[i] - r.mean) + r.bias > 0.0f ? dy[i] : 0.0f;
+    out[i] = centred ? a * u + (b * (x[i] - m) + c) : a * (u - m) + c;
   }
-void affine_generic(const float* __restrict u, const float* __restrict v, int64_t n, float a, float b, float m, float c,
-                    float* __restrict out) {
-  ACS_AFFINE_BODY
 }
-#if ACS_X86
-__attribute__((target("avx2"))) void affine_avx2(const float* __restrict u, const float* __restrict v, int64_t n, float a,
-                                                 float b, float m, float c, float* __restrict out) {
-  ACS_AFFINE_BODY
-}
-#endif
-#undef ACS_AFFINE_BODY
-
-// The dx pass behind a fused ReLU: affine's map of u = dy where the forward's output r->scale · (x −
-// r->mean) + r->bias was > 0, and 0 elsewhere; v = x when `centred` (batch statistics), else none.
-#define ACS_AFFINE_RELU_BODY                                                          \
-  for (int64_t i = 0; i < n; ++i) {                                                 \
-    const float u = r.scale * (x[i] - r.mean) + r.bias > 0.0f ? dy[i] : 0.0f;         \
-    out[i] = centred ? a * u + (b * (x[i] - m) + c) : a * (u - m) + c;              \
-  }
-
-#if ACS_X86
-__attribute__((target("avx512f"))) void affine_relu_avx512(const float* __restrict dy, const float* __restrict x, int64_t n,
-                                                          float a, float b, float m, float c, bool centred,
-                                                          FusedRelu r, float* __restrict out) {
-  ACS_AFFINE_RELU_BODY
-}
-#endif
-
-void affine_relu_generic(const float* __restrict dy, const float* __restrict x, int64_t n, float a, float b, float m, float c,
-                         bool centred, FusedRelu r, float* __restrict out) {
-  ACS_AFFINE_RELU_BODY
-}
-#if ACS_X86
-__attribute__((target("avx2"))) void affine_relu_avx2(const float* __restrict dy, const float* __restrict x, int64_t n,
-                                                      float a, float b, float m, float c, bool centred, FusedRelu r,
-                                                      float* __restrict out) {
-  ACS_AFFINE_RELU_BODY
-}
-#endif
-#undef ACS_AFFINE_RELU_BODY
-
-inline void shifted_sums(const float* x, int64_t n, float K, double* s1, double* s2) {
-#if ACS_X86
-  if (isa_has(Isa::kAvx512)) return shifted_sums_avx512(x, n, K, s1, s2);
-  if (isa_has(Isa::kAvx2)) return shifted_sums_avx2(x, n, K, s1, s2);
-#endif
-  shifted_sums_generic(x, n, K, s1, s2);
-}
-inline void grad_sums(const float* x, const float* dy, const FusedRelu* r, int64_t n, float m, double* sdy, double* sdyx) {
-#if ACS_X86
-  if (isa_has(Isa::kAvx512)) return grad_sums_avx512(x, dy, r, n, m, sdy, sdyx);
-  if (isa_has(Isa::kAvx2)) return grad_sums_avx2(x, dy, r, n, m, sdy, sdyx);
-#endif
-  grad_sums_generic(x, dy, r, n, m, sdy, sdyx);
-}
-inline void affine(const float* u, const float* v, int64_t n, float a, float b, float m, float c, float* out) {
-#if ACS_X86
-  if (isa_has(Isa::kAvx512)) return affine_avx512(u, v, n, a, b, m, c, out);
-  if (isa_has(Isa::kAvx2)) return affine_avx2(u, v, n, a, b, m, c, out);
-#endif
-  affine_generic(u, v, n, a, b, m, c, out);
-}
-inline void affine_relu(const float* dy, const float* x, int64_t n, float a, float b, float m, float c, bool centred,
-                        FusedRelu r, float* out) {
-#if ACS_X86
-  if (isa_has(Isa::kAvx512)) return affine_relu_avx512(dy, x, n, a, b, m, c, centred, r, out);
-  if (isa_has(Isa::kAvx2)) return affine_relu_avx2(dy, x, n, a, b, m, c, centred, r, out);
-#endif
-  affine_relu_generic(dy, x, n, a, b, m, c, centred, r, out);
-}
+ACS_NORM_ALL_LEVELS(affine_relu, (const float* dy, const float* x, int64_t n, float a, float b, float m, float c,
+                                  bool centred, FusedRelu r, float* out), (dy, x, n, a, b, m, c, centred, r, out))
 
 // A ReLU fused after the affine map, with torch.relu's semantics: y = v if v > 0 or v is NaN, else 0.
-#if ACS_X86
-__attribute__((target("avx512f"))) void relu_inplace_avx512(float* y, int64_t n) {
+inline __attribute__((always_inline)) void relu_inplace_body(float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const float v = y[i];
     y[i] = (v > 0.0f || v != v) ? v : 0.0f;
   }
 }
-#endif
-
-void relu_inplace_generic(float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = y[i];
-    y[i] = (v > 0.0f || v != v) ? v : 0.0f;
-  }
-}
-#if ACS_X86
-__attribute__((target("avx2"))) void relu_inplace_avx2(float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = y[i];
-    y[i] = (v > 0.0f || v != v) ? v : 0.0f;
-  }
-}
-#endif
-
-inline void relu_inplace(float* y, int64_t n) {
-#if ACS_X86
-  if (isa_has(Isa::kAvx512)) return relu_inplace_avx512(y, n);
-  if (isa_has(Isa::kAvx2)) return relu_inplace_avx2(y, n);
-#endif
-  relu_inplace_generic(y, n);
-}
+ACS_NORM_ALL_LEVELS(relu_inplace, (float* y, int64_t n), (y, n))
 
 // Block b = n * C + c starts at b * S; its statistics group.
 inline int64_t group_of(const Layout& L, int64_t b) {

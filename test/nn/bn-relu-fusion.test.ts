@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, nn, randn, setNumThreads, getNumThreads, type Tensor } from '../../src/index.js';
+import { F, nn, randn, setNumThreads, getNumThreads, tensor, type Tensor } from '../../src/index.js';
 import { normThenReLU } from '../../src/nn/containers.js';
 import { rand } from '../helpers.js';
 
@@ -148,4 +148,37 @@ test('normThenReLU (the model zoo blocks) fuses a BatchNorm with a ReLU and call
   sameBits(fused.data as Float32Array, plain.data as Float32Array, 'output');
   const viaGroupNorm = normThenReLU(new nn.GroupNorm(1, 3), new nn.ReLU(), x.clone().requiresGrad_());
   assert.equal(viaGroupNorm.gradFn?.name, 'Relu', 'a group norm is not fused');
+});
+
+test('BatchNorm → ReLU fusion agrees with the unfused chain where the affine map crosses 0, to the last ulp', () => {
+  // Per channel, inputs step one ulp at a time through the point where s·(x − m) + b changes sign, so in
+  // some channel rounding decides the ReLU's mask. The fused backward recomputes the map: only the same
+  // float operations (an FMA or not alike) give the forward's mask. `npm test` runs this on every
+  // instruction-set level (ACSCONV_ISA).
+  const C = 256;
+  const L = 128;
+  const mean = rand(C, 31).map((v) => v * 0.5 + 0.5);
+  const variance = rand(C, 32).map((v) => v * 0.5 + 1);
+  const weight = rand(C, 33).map((v) => v * 0.5 + 1);
+  const bias = rand(C, 34).map((v) => v * 0.5 + 0.5);
+  const data = new Float32Array(C * L);
+  const bits = new Int32Array(data.buffer);
+  const at = new Float32Array(1);
+  const atBits = new Int32Array(at.buffer);
+  for (let c = 0; c < C; c++) {
+    at[0] = mean[c] - bias[c] / (weight[c] / Math.sqrt(variance[c] + 1e-5));
+    for (let i = 0; i < L; i++) bits[c * L + i] = atBits[0] + i - L / 2;
+  }
+  const runs = [true, false].map((fused) => {
+    const bn = new nn.BatchNorm3d(C);
+    bn.runningMean!.data.set(mean);
+    bn.runningVar!.data.set(variance);
+    bn.weight!.data.set(weight);
+    bn.bias!.data.set(bias);
+    bn.eval();
+    const x = tensor(data.slice(), [1, C, L, 1, 1]).requiresGrad_();
+    const y = fused ? new nn.Sequential(bn, new nn.ReLU()).forward(x) : new nn.ReLU().forward(bn.forward(x));
+    return { y, x, bn };
+  });
+  checkSame([runs[0], runs[1]], 'on the boundary');
 });
