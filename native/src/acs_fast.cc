@@ -289,17 +289,27 @@ MicroFn micro_for(int rows, int* units) {
 // --- The AVX2 microkernels: the same contracts with 8-lane vectors and 16 registers, so a 16-lane unit
 // of the tile is two vectors and a register block holds at most 6 rows. Masks stay 16-bit per unit;
 // vmaskmovps wants lane masks, taken from a table of the 256 byte patterns.
-alignas(32) int32_t g_lane_masks[256][8];
-const bool g_lane_masks_ready = [] {
+struct alignas(32) LaneMasks {
+  int32_t m[256][8];
+};
+constexpr LaneMasks make_lane_masks() {
+  LaneMasks t{};
   for (int b = 0; b < 256; ++b)
-    for (int l = 0; l < 8; ++l) g_lane_masks[b][l] = (b >> l) & 1 ? -1 : 0;
-  return true;
-}();
+    for (int l = 0; l < 8; ++l) t.m[b][l] = (b >> l) & 1 ? -1 : 0;
+  return t;
+}
+constexpr LaneMasks kLaneMasks = make_lane_masks();
 
-// The lane mask of 8-lane vector `half` (0, 1, 2, …) of the units starting at m.
-ACS_AVX2_TARGET inline __m256i lanes8(const __mmask16* m, int half) {
-  const int bits = (m[half >> 1] >> (8 * (half & 1))) & 0xFF;
-  return _mm256_load_si256(reinterpret_cast<const __m256i*>(g_lane_masks[bits]));
+// The 8 mask bits of 8-lane vector `half` (0, 1, 2, …) of the 16-lane units starting at m.
+inline int mask_byte(const __mmask16* m, int half) { return (m[half >> 1] >> (8 * (half & 1))) & 0xFF; }
+
+ACS_AVX2_TARGET inline __m256i lanes8(int bits) {
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(kLaneMasks.m[bits]));
+}
+ACS_AVX2_TARGET inline __m256i lanes8(const __mmask16* m, int half) { return lanes8(mask_byte(m, half)); }
+// 8 floats from p where `bits` (mask `m`) says so, zeros elsewhere; a plain load when all 8 are wanted.
+ACS_AVX2_TARGET inline __m256 load8(const float* p, int bits, __m256i m) {
+  return bits == 0xFF ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, m);
 }
 
 // micro's contract for NU 16-lane units (2·NU vectors per row).
@@ -339,6 +349,9 @@ ACS_AVX2_TARGET void micro_avx2(const Seg* segs, int nseg, const float* a, int64
   bool full = true;
   for (int u = 0; u < NU; ++u) full = full && d.smask[u] == 0xFFFF;
   const bool stream = d.stream && full && !add;
+  __m256i sm[NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) sm[v] = lanes8(d.smask, v);
 #pragma GCC unroll 6
   for (int r = 0; r < MR; ++r) {
     float* row = c + r * ldc;
@@ -350,10 +363,9 @@ ACS_AVX2_TARGET void micro_avx2(const Seg* segs, int nseg, const float* a, int64
     }
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      const __m256i sm = lanes8(d.smask, v);
       __m256 o = _mm256_add_ps(acc[r][v], bv);
-      if (add) o = _mm256_add_ps(o, _mm256_maskload_ps(row + 8 * v, sm));
-      _mm256_maskstore_ps(row + 8 * v, sm, o);
+      if (add) o = _mm256_add_ps(o, _mm256_maskload_ps(row + 8 * v, sm[v]));
+      _mm256_maskstore_ps(row + 8 * v, sm[v], o);
     }
   }
 }
@@ -459,31 +471,21 @@ ACS_AVX2_TARGET void micro_dw_avx2(int steps, const float* dy, int64_t ldy, cons
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 6
     for (int j = 0; j < NB; ++j) acc[r][j] = _mm256_setzero_ps();
-  // dy's rows are whole except in the volume's last step: plain loads there.
+  // vmaskmovps costs more than a plain load: plain loads wherever all 8 lanes are inside (dy: every step
+  // but possibly the volume's last; x: away from the borders).
   const int whole = 2 * (steps - (steps > 0 && rm[steps - 1] != 0xFFFF));
   for (int h = 0; h < 2 * steps; ++h) {
-    const __m256i xm = lanes8(mk, h);
+    const int xbits = mask_byte(mk, h);
+    const __m256i xm = lanes8(xbits);
     __m256 dv[MR];
-    if (h < whole) {
 #pragma GCC unroll 3
-      for (int r = 0; r < MR; ++r) dv[r] = _mm256_loadu_ps(dy + r * ldy + 8 * h);
-    } else {
-      const __m256i dm = lanes8(rm, h);
-#pragma GCC unroll 3
-      for (int r = 0; r < MR; ++r) dv[r] = _mm256_maskload_ps(dy + r * ldy + 8 * h, dm);
-    }
-    if (((mk[h >> 1] >> (8 * (h & 1))) & 0xFF) == 0xFF) {
-#pragma GCC unroll 6
-      for (int j = 0; j < NB; ++j) {
-        const __m256 xv = _mm256_loadu_ps(xb + j * ldx + 8 * h);
-#pragma GCC unroll 3
-        for (int r = 0; r < MR; ++r) acc[r][j] = _mm256_fmadd_ps(dv[r], xv, acc[r][j]);
-      }
-      continue;
+    for (int r = 0; r < MR; ++r) {
+      const float* p = dy + r * ldy + 8 * h;
+      dv[r] = h < whole ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, lanes8(rm, h));
     }
 #pragma GCC unroll 6
     for (int j = 0; j < NB; ++j) {
-      const __m256 xv = _mm256_maskload_ps(xb + j * ldx + 8 * h, xm);
+      const __m256 xv = load8(xb + j * ldx + 8 * h, xbits, xm);
 #pragma GCC unroll 3
       for (int r = 0; r < MR; ++r) acc[r][j] = _mm256_fmadd_ps(dv[r], xv, acc[r][j]);
     }
@@ -524,7 +526,7 @@ const Kit kAvx512Kit{12, micro_for, tap_masks, kDwMaxRows, dw_cols, micro_dw_for
 const Kit kAvx2Kit{6, micro_for_avx2, tap_masks_avx2, 3, dw_cols_avx2, micro_dw_for_avx2};
 
 // Callers check acs_fast_direct_usable(), which needs AVX2 at least.
-const Kit& kit() { return isa_has(Isa::kAvx512) ? kAvx512Kit : kAvx2Kit; }
+const Kit& current_kit() { return isa_has(Isa::kAvx512) ? kAvx512Kit : kAvx2Kit; }
 
 // Outputs from this size (bytes) up are written with non-temporal stores: they do not fit in cache for the
 // next op anyway, and stored normally they would evict the input rows the next tiles reread from L2.
@@ -533,7 +535,7 @@ constexpr int64_t kStreamMinBytes = int64_t{4} << 20;
 
 // Runs every block over every tile of every batch item: out[n, blk rows, tile] (=|+=) blocks' GEMMs
 // with B read from in[n] + tile start.
-void run_tiles(const Kit& k, const AcsFastConv& p, const std::vector<Block>& blocks, const std::vector<Delta>& taps,
+void run_tiles(const Kit& kit, const AcsFastConv& p, const std::vector<Block>& blocks, const std::vector<Delta>& taps,
                const float* in, int64_t in_ch, float* out, int64_t out_ch, bool accumulate) {
   const int64_t S = p.D * p.H * p.W, nT = (S + kTile - 1) / kTile;
   const bool stream = !accumulate && p.N * out_ch * S * 4 >= kStreamMinBytes;
@@ -576,13 +578,13 @@ void run_tiles(const Kit& k, const AcsFastConv& p, const std::vector<Block>& blo
         }
       }
       coords(p, q0, S, c);
-      k.tap_masks(p, c, ax, masks.data(), 4);
+      kit.tap_masks(p, c, ax, masks.data(), 4);
       range_masks(q0, S, smask, 4);
       const float* bin = in + n * in_ch * S + q0;
       float* o = out + n * out_ch * S + q0;
       for (const Block& blk : blocks) {
         int units = 4;
-        const MicroFn fn = k.micro_for(blk.rows, &units);
+        const MicroFn fn = kit.micro_for(blk.rows, &units);
         const int nseg = static_cast<int>(blk.segs.size());
         float* ob = o + blk.out_off + blk.r0 * S;
         // A call covers `units` of the tile's four 16-lane vectors; the tile's last vectors may lie past S.
@@ -691,14 +693,14 @@ void acs_fast_gemm_parallel(const FastA& A, const float* b, int64_t ldb, int64_t
 }
 
 void acs_fast_forward(const AcsFastConv& c, const float* x, const float* w, const float* bias, float* y) {
-  const Kit& k = kit();
+  const Kit& kit = current_kit();
   const int64_t S = c.D * c.H * c.W, kk = c.taps_per_part(), Cg = c.Cin / c.groups, Kg = Cg * kk;
   const std::vector<Delta> taps = deltas(c, 1);
   std::vector<Block> blocks;
   for (size_t pi = 0; pi < c.parts.size(); ++pi) {
     const AcsFastPart& p = c.parts[pi];
     for (const GroupSeg& gs : group_segments(c, p)) {
-      split_rows(gs.r0, gs.r1, k.max_rows, [&](int64_t r0, int64_t r1) {
+      split_rows(gs.r0, gs.r1, kit.max_rows, [&](int64_t r0, int64_t r1) {
         Block blk{r0, static_cast<int>(r1 - r0), {}, {}, 0, bias ? bias + r0 : nullptr};
         // K ordered (tap, ci): a tap's rows share masks and step by one channel.
         for (int64_t t = 0; t < kk; ++t) {
@@ -723,11 +725,11 @@ void acs_fast_forward(const AcsFastConv& c, const float* x, const float* w, cons
       }
     }
   });
-  run_tiles(k, c, blocks, taps, x, c.Cin, y, c.Cout, false);
+  run_tiles(kit, c, blocks, taps, x, c.Cin, y, c.Cout, false);
 }
 
 void acs_fast_backward_input(const AcsFastConv& c, const float* dy, const float* w, float* dx, bool accumulate) {
-  const Kit& k = kit();
+  const Kit& kit = current_kit();
   const int64_t S = c.D * c.H * c.W, kk = c.taps_per_part(), Cg = c.Cin / c.groups, Kg = Cg * kk;
   // dx[ci, q] += Σ w[co, ci, t] · dy[co, q − offset(t)]: the forward kernel with negated offsets. A block
   // of input channels gathers every part's taps, so each dx tile is written once for all parts; one block
@@ -749,7 +751,7 @@ void acs_fast_backward_input(const AcsFastConv& c, const float* dy, const float*
   std::vector<SegSrc> srcs;
   for (const int64_t ph : phases) {
     for (int64_t gi = 0; gi < c.groups; ++gi) {
-      split_rows(0, Cg, k.max_rows, [&](int64_t i0, int64_t i1) {
+      split_rows(0, Cg, kit.max_rows, [&](int64_t i0, int64_t i1) {
         Block blk{gi * Cg + i0, static_cast<int>(i1 - i0), {}, {}, ph};
         for (size_t pi = 0; pi < c.parts.size(); ++pi) {
           const AcsFastPart& p = c.parts[pi];
@@ -791,11 +793,11 @@ void acs_fast_backward_input(const AcsFastConv& c, const float* dy, const float*
       }
     }
   });
-  run_tiles(k, c, blocks, taps, dy, c.Cout, dx, c.Cin, accumulate);
+  run_tiles(kit, c, blocks, taps, dy, c.Cout, dx, c.Cin, accumulate);
 }
 
 void acs_fast_backward_weight(const AcsFastConv& c, const float* x, const float* dy, float* dw) {
-  const Kit& k = kit();
+  const Kit& kit = current_kit();
   const int64_t S = c.D * c.H * c.W, kk = c.taps_per_part(), Cg = c.Cin / c.groups, Kg = Cg * kk;
   const std::vector<Delta> taps = deltas(c, 1);
   const int64_t ntaps = static_cast<int64_t>(taps.size());
@@ -829,7 +831,7 @@ void acs_fast_backward_weight(const AcsFastConv& c, const float* x, const float*
       const int steps = static_cast<int>((std::min(S, q0 + kChunk) - q0 + 15) / 16);
       for (int s0 = 0; s0 < steps; s0 += 4) {
         coords(c, q0 + 16 * s0, S, crd);
-        k.tap_masks(c, crd, ax, mk.data() + s0, kSteps);
+        kit.tap_masks(c, crd, ax, mk.data() + s0, kSteps);
       }
       range_masks(q0, S, rm, steps);
       for (size_t pi = 0; pi < c.parts.size(); ++pi) {
@@ -837,14 +839,14 @@ void acs_fast_backward_weight(const AcsFastConv& c, const float* x, const float*
         for (const GroupSeg& gs : gsegs[pi]) {
           const float* xg = x + (n * c.Cin + gs.gi * Cg) * S + q0;
           // Near-equal row blocks of at most dw_max_rows (a part of 11 channels: 6 + 5, not 4 + 4 + 3).
-          const int64_t m = gs.r1 - gs.r0, nblk = (m + k.dw_max_rows - 1) / k.dw_max_rows;
+          const int64_t m = gs.r1 - gs.r0, nblk = (m + kit.dw_max_rows - 1) / kit.dw_max_rows;
           for (int64_t bi = 0; bi < nblk; ++bi) {
             const int64_t co = gs.r0 + m * bi / nblk;
-            const int mr = static_cast<int>(gs.r0 + m * (bi + 1) / nblk - co), cols = k.dw_cols(mr);
+            const int mr = static_cast<int>(gs.r0 + m * (bi + 1) / nblk - co), cols = kit.dw_cols(mr);
             const float* dyr = dy + (n * c.Cout + co) * S + q0;
             for (int64_t ci = 0; ci < Cg; ci += cols) {
               const int nb = static_cast<int>(std::min<int64_t>(cols, Cg - ci));
-              const MicroDwFn fn = k.micro_dw_for(mr, nb);
+              const MicroDwFn fn = kit.micro_dw_for(mr, nb);
               // Taps innermost: the group's few x rows (and the dy rows) stay in L1 across the taps.
               for (int64_t t = 0; t < kk; ++t) {
                 const int64_t mi = static_cast<int64_t>(pi) * kk + t;
