@@ -77,6 +77,16 @@ inline int32_t first_tap(const MaxArgs& A, const std::vector<int64_t>& rows, int
   return 0;
 }
 
+// The vector rows' lanes (bit j: output ow0 + j) that were never updated saw only -inf or only padding:
+// PyTorch reports the first in-bounds tap there.
+inline void first_taps(const MaxArgs& A, const std::vector<int64_t>& rows, int64_t ow0, unsigned miss, int32_t* irow) {
+  while (miss) {
+    const int j = __builtin_ctz(miss);
+    miss &= miss - 1;
+    irow[ow0 + j] = first_tap(A, rows, ow0 + j);
+  }
+}
+
 void max_row_scalar(const MaxArgs& A, const float* xp, const std::vector<int64_t>& rows, float* orow, int32_t* irow) {
   for (int64_t ow = 0; ow < A.g.oW; ++ow) {
     float best = -std::numeric_limits<float>::infinity();
@@ -157,13 +167,7 @@ __attribute__((target("avx512f"))) void max_row_avx512(const MaxArgs& A, const f
     }
     _mm512_mask_storeu_ps(orow + ow0, lm, best);
     _mm512_mask_storeu_epi32(irow + ow0, lm, bi);
-    // Lanes never updated saw only -inf (or only padding): PyTorch reports the first in-bounds tap.
-    unsigned miss = lm & _mm512_cmpeq_epi32_mask(bi, neg1);
-    while (miss) {
-      int j = __builtin_ctz(miss);
-      miss &= miss - 1;
-      irow[ow0 + j] = first_tap(A, rows, ow0 + j);
-    }
+    first_taps(A, rows, ow0, lm & _mm512_cmpeq_epi32_mask(bi, neg1), irow);
   }
 }
 #endif
@@ -225,13 +229,9 @@ __attribute__((target("avx2,fma"))) void max_row_avx2(const MaxArgs& A, const fl
     }
     _mm256_maskstore_ps(orow + ow0, lm, best);
     _mm256_maskstore_epi32(irow + ow0, lm, bi);
-    // Lanes never updated saw only -inf (or only padding): PyTorch reports the first in-bounds tap.
-    unsigned miss = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(lm, _mm256_cmpeq_epi32(bi, neg1)))));
-    while (miss) {
-      int j = __builtin_ctz(miss);
-      miss &= miss - 1;
-      irow[ow0 + j] = first_tap(A, rows, ow0 + j);
-    }
+    first_taps(A, rows, ow0,
+               static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(lm, _mm256_cmpeq_epi32(bi, neg1))))),
+               irow);
   }
 }
 #endif
