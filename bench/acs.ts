@@ -1,16 +1,16 @@
 /**
  * ACS layer throughput (issue 3): forward and forward+backward on the issue's shapes, k = 3, padding 1,
- * 2 threads; median time, GFLOP/s, % of peak; side by side with the reference algorithm on PyTorch
- * (three F.conv3d with unsqueezed kernels + torch.cat, 2 threads) when /usr/bin/python3 has torch, and
+ * 2 threads (BENCH_THREADS=n for another count, on both sides); median time, GFLOP/s, % of peak; side by side with the reference algorithm on PyTorch
+ * (three F.conv3d with unsqueezed kernels + torch.cat, the same threads) when /usr/bin/python3 has torch, and
  * with our own Conv3d (forward and forward+backward, alternating with the ACS runs, in three sweeps over the
  * shapes whose medians are reported). Standalone: `node dist/bench/acs.js`.
  * The machine is shared: numbers are medians, and both sides run in the same invocation.
  */
 import { fileURLToPath } from 'node:url';
 import { F, getNumThreads, randn, setNumThreads } from '../src/index.js';
-import { PEAK_PER_CORE, median, runTorchCode, timeEach } from './util.js';
+import { PEAK_PER_CORE, envInt, median, runTorchCode, timeEach } from './util.js';
 
-const THREADS = 2;
+const THREADS = envInt('BENCH_THREADS', 2);
 const SWEEPS = 3;
 
 interface Times {
@@ -39,7 +39,7 @@ const CASES: Case[] = [
 const TORCH_SCRIPT = String.raw`
 import json, sys, time, torch
 import torch.nn.functional as F
-torch.set_num_threads(2)
+torch.set_num_threads(int(sys.argv[2]))
 cases = json.loads(sys.argv[1])
 def acs(x, w, groups):
     c = w.shape[0]; q, r = divmod(c, 3); a = q + (r >= 1); b = q + (r >= 2)
@@ -69,7 +69,7 @@ print(json.dumps(out))
 `;
 
 function torchTimes(): { fwd: number; fb: number }[] | null {
-  return runTorchCode<{ fwd: number; fb: number }[]>(['code', TORCH_SCRIPT], [JSON.stringify(CASES)]).value;
+  return runTorchCode<{ fwd: number; fb: number }[]>(['code', TORCH_SCRIPT], [JSON.stringify(CASES), String(THREADS)]).value;
 }
 
 
