@@ -33,24 +33,20 @@ namespace {
 
 std::atomic<bool> g_enabled{true};
 
-bool cpu_ok() {
+// Whether the fast path is enabled and isa() reaches `level` (never off x86: its kernels are x86 only).
+bool enabled_at(Isa level) {
 #ifdef ACS_FAST_X86
-  return isa_has(Isa::kAvx512);
+  return isa_has(level) && g_enabled.load(std::memory_order_relaxed);
 #else
+  (void)level;
   return false;
 #endif
 }
 
 }  // namespace
 
-bool acs_fast_usable() { return cpu_ok() && g_enabled.load(std::memory_order_relaxed); }
-bool acs_fast_direct_usable() {
-#ifdef ACS_FAST_X86
-  return isa_has(Isa::kAvx2) && g_enabled.load(std::memory_order_relaxed);
-#else
-  return false;
-#endif
-}
+bool acs_fast_usable() { return enabled_at(Isa::kAvx512); }
+bool acs_fast_direct_usable() { return enabled_at(Isa::kAvx2); }
 bool acs_fast_enabled() { return g_enabled.load(std::memory_order_relaxed); }
 
 #ifdef ACS_FAST_X86
