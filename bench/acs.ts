@@ -63,6 +63,7 @@ for c in cases:
     with torch.no_grad():
         fwd = med(lambda: acs(x, w, g))
     def fb():
+        x.grad = w.grad = None
         y = acs(x, w, g); y.backward(torch.ones_like(y))
     out.append({'fwd': fwd, 'fb': med(fb)})
 print(json.dumps(out))
@@ -89,9 +90,18 @@ export async function runAcsBench(): Promise<string> {
     const turns = { min: 5, max: 25, budget: 4 };
     return (): Times => {
       const [fwd, c3f] = timeEach([() => F.acsConv(x.detach(), w.detach(), null, o), () => F.conv3d(x.detach(), w3.detach(), null, o)], turns);
+      // Each forward+backward turn starts as a training step does (and as bench/conv3d.ts's turns do), with
+      // the leaves' gradients dropped: the engine hands dx over as x.grad instead of adding it to the last
+      // turn's, an addition no layer inside a network pays (docs/decisions.md).
       const [fb, c3] = timeEach([
-        () => F.acsConv(x, w, null, o).backward(gy),
-        () => F.conv3d(x, w3, null, o).backward(gy),
+        () => {
+          x.grad = w.grad = null;
+          F.acsConv(x, w, null, o).backward(gy);
+        },
+        () => {
+          x.grad = w3.grad = null;
+          F.conv3d(x, w3, null, o).backward(gy);
+        },
       ], turns);
       return { fwd, fb, c3f, c3 };
     };
