@@ -121,7 +121,8 @@ export async function runAcsBench(): Promise<string> {
   rows.push(
     `ACS layers, k = 3, padding 1, ${THREADS} threads (peak ≈ ${peak} GFLOP/s); GFLOP/s counts fwd = 2·N·Cout·(Cin/g)·k²·oD·oH·oW, fwd+bwd = 3× that.`,
     `Ours: ${SWEEPS} sweeps over the shapes, each timing up to 25 alternating turns of ACS and our Conv3d; times are medians over the sweeps, ` +
-      'and ACS/Conv3d is the median of the sweeps\' ratios, every sweep\'s fwd+bwd ratio listed. PyTorch: one sweep.',
+      'and ACS/Conv3d is the median of the sweeps\' ratios, every sweep\'s fwd+bwd ratio listed. PyTorch: one sweep. ' +
+      'Every fwd+bwd turn, on all three sides, starts with the input\'s and weight\'s gradients dropped, as a training step\'s zeroGrad() does.',
     '',
     '| shape | fwd ms | fwd GFLOP/s | fwd % peak | fwd+bwd ms | fwd+bwd GFLOP/s | % peak | torch ref fwd ms | torch ref fwd+bwd ms | torch/ours fwd+bwd | our Conv3d fwd ms | our Conv3d fwd+bwd ms | ACS/Conv3d fwd | ACS/Conv3d fwd+bwd | fwd+bwd per sweep |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -1,20 +1,41 @@
 /**
- * Where a model's training step spends its time: every native kernel call timed by name (and, with
- * --detail, by geometry), the rest being JavaScript, autograd, allocation and garbage collection. The
- * same cases as bench/models.ts. `node dist/bench/profile.js [unet|resnet18] [acs|3d|2.5d] [--detail]`;
- * not part of `npm run bench` (a diagnostic, not a comparison).
+ * Where a training step spends its time: every native kernel call timed by name (and, with --detail, by
+ * geometry), V8's garbage collections, and the rest (JavaScript, autograd, allocation). Two kinds of step:
+ * - a model's, the same cases as bench/models.ts:
+ *   `node dist/bench/profile.js [unet|resnet18] [acs|3d|2.5d] [--detail]`;
+ * - one layer's forward+backward turn as bench/acs.ts times it (the input's and weight's gradients dropped
+ *   first; `--keep-grad` keeps them, so each turn adds into the last one's):
+ *   `node dist/bench/profile.js layer [acs|3d] [N,C,size] [--keep-grad]` (default 1,16,48).
+ * BENCH_THREADS=n sets the thread count (default 2). Not part of `npm run bench`: a diagnostic, not a comparison.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import { native } from '../src/backend/binding.js';
-import { setNumThreads } from '../src/index.js';
+import { F, randn, setNumThreads } from '../src/index.js';
 import { build, makeStep, type ModelCase } from './model-case.js';
 import { resnet, unet } from './models.js';
-import { isMain } from './util.js';
+import { envInt, isMain } from './util.js';
 
 /** Per-step milliseconds and call counts of each native entry point, with the whole step's time. */
 export function profileStep(
   c: ModelCase,
   { steps = 3, detail = false }: { steps?: number; detail?: boolean } = {},
-): { stepMs: number; nativeMs: number; rows: [string, number, number][] } {
+): Profile {
+  setNumThreads(c.threads);
+  // As many untimed steps as bench/models.ts runs: the heap is still growing before that.
+  return profile(makeStep(c, build(c)), { warmup: Math.max(1, c.warmup), steps, detail });
+}
+
+/** Per-step milliseconds of the whole step, of the native calls, and per native entry point (ms, calls). */
+export interface Profile {
+  stepMs: number;
+  nativeMs: number;
+  rows: [string, number, number][];
+  /** The step's start time (performance.now()) and end, for matching V8's GC entries to the timed steps. */
+  window: [number, number];
+}
+
+/** Times `step` `steps` times after `warmup` untimed runs, every native call on the way by name. */
+export function profile(step: () => void, { warmup = 1, steps = 3, detail = false } = {}): Profile {
   const time = new Map<string, number>();
   const calls = new Map<string, number>();
   const key = (name: string, args: unknown[]): string => {
@@ -46,33 +67,76 @@ export function profileStep(
     };
   }
   try {
-    setNumThreads(c.threads);
-    const step = makeStep(c, build(c));
-    // As many untimed steps as bench/models.ts runs: the heap is still growing before that.
-    for (let i = 0; i < Math.max(1, c.warmup); i++) step();
+    for (let i = 0; i < warmup; i++) step();
     time.clear();
     calls.clear();
     const t0 = performance.now();
     for (let i = 0; i < steps; i++) step();
-    const stepMs = (performance.now() - t0) / steps;
+    const t1 = performance.now();
     const rows = [...time.entries()]
       .map(([k, v]): [string, number, number] => [k, v / steps, (calls.get(k) ?? 0) / steps])
       .sort((a, b) => b[1] - a[1]);
-    return { stepMs, nativeMs: rows.reduce((s, r) => s + r[1], 0), rows };
+    return { stepMs: (t1 - t0) / steps, nativeMs: rows.reduce((s, r) => s + r[1], 0), rows, window: [t0, t1] };
   } finally {
     for (const [name, f] of originals) table[name] = f;
   }
 }
 
+/** One layer's forward+backward turn as bench/acs.ts times it, on an [N, C, size³] input, k = 3, padding 1. */
+function layerTurn(conv: 'acs' | '3d', [n, c, size]: number[], keepGrad: boolean): () => void {
+  const x = randn([n, c, size, size, size]).requiresGrad_();
+  const w = randn(conv === 'acs' ? [c, c, 3, 3] : [c, c, 3, 3, 3]).requiresGrad_();
+  const gy = randn([n, c, size, size, size]);
+  const o = { padding: 1 };
+  return () => {
+    if (!keepGrad) x.grad = w.grad = null;
+    (conv === 'acs' ? F.acsConv(x, w, null, o) : F.conv3d(x, w, null, o)).backward(gy);
+  };
+}
+
+/** Total duration (ms) of V8's collections within `window`, read once the observer has delivered them. */
+async function gcMsWithin(entries: PerformanceEntry[], [t0, t1]: [number, number]): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return entries.filter((e) => e.startTime >= t0 && e.startTime < t1).reduce((s, e) => s + e.duration, 0);
+}
+
 if (isMain(import.meta.url)) {
-  const [model = 'unet', conv = 'acs'] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-  if (model !== 'unet' && model !== 'resnet18') throw new Error(`model must be unet or resnet18, got ${model}`);
-  if (conv !== 'acs' && conv !== '3d' && conv !== '2.5d') throw new Error(`conv must be acs, 3d or 2.5d, got ${conv}`);
-  const c = model === 'unet' ? unet(conv) : { ...resnet('step'), conv: conv as 'acs' };
-  const r = profileStep(c, { detail: process.argv.includes('--detail') });
-  console.log(`${model} ${conv} training step: ${r.stepMs.toFixed(0)} ms, native kernels ${r.nativeMs.toFixed(0)} ms, the rest ${(r.stepMs - r.nativeMs).toFixed(0)} ms`);
+  const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const [model = 'unet', conv = 'acs'] = args;
+  const detail = process.argv.includes('--detail');
+  const gcEntries: PerformanceEntry[] = [];
+  const observer = new PerformanceObserver((list) => gcEntries.push(...list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
+  let r: Profile;
+  let what: string;
+  if (model === 'layer') {
+    if (conv !== 'acs' && conv !== '3d') throw new Error(`layer conv must be acs or 3d, got ${conv}`);
+    const shape = (args[2] ?? '1,16,48').split(',').map(Number);
+    if (shape.length !== 3 || !shape.every((v) => Number.isInteger(v) && v > 0)) {
+      throw new Error(`layer shape must be N,C,size (positive integers), got ${args[2]}`);
+    }
+    const keepGrad = process.argv.includes('--keep-grad');
+    setNumThreads(envInt('BENCH_THREADS', 2));
+    r = profile(layerTurn(conv, shape, keepGrad), { warmup: 5, steps: 100, detail });
+    what = `layer ${conv} [${shape[0]}, ${shape[1]}→${shape[1]}, ${shape[2]}³] forward+backward${keepGrad ? ' (gradients kept)' : ''}`;
+  } else {
+    if (model !== 'unet' && model !== 'resnet18') throw new Error(`model must be unet, resnet18 or layer, got ${model}`);
+    if (conv !== 'acs' && conv !== '3d' && conv !== '2.5d') throw new Error(`conv must be acs, 3d or 2.5d, got ${conv}`);
+    const c = model === 'unet' ? unet(conv) : { ...resnet('step'), conv: conv as 'acs' };
+    r = profileStep(c, { detail });
+    what = `${model} ${conv} training step`;
+  }
+  const gcMs = (await gcMsWithin(gcEntries, r.window)) / ((r.window[1] - r.window[0]) / r.stepMs);
+  observer.disconnect();
+  const digits = r.stepMs < 50 ? 2 : 0;
+  const ms = (v: number): string => v.toFixed(digits);
+  console.log(
+    `${what}: ${ms(r.stepMs)} ms, native kernels ${ms(r.nativeMs)} ms, garbage collection ${ms(gcMs)} ms, ` +
+      `the rest ${ms(r.stepMs - r.nativeMs - gcMs)} ms`,
+  );
   // The convolutions' own kernels (ACS or Conv3d, forward and both gradients), for the ACS/3D comparison.
   const convMs = r.rows.filter(([k]) => /^(acs|conv)(Forward|BackwardInput|BackwardWeight)/.test(k)).reduce((s, row) => s + row[1], 0);
-  console.log(`  convolutions ${convMs.toFixed(0)} ms, everything else ${(r.stepMs - convMs).toFixed(0)} ms`);
-  for (const [k, ms, n] of r.rows) if (ms >= 0.5) console.log(`  ${k.padEnd(40)} ${ms.toFixed(1).padStart(7)} ms  ${n} calls`);
+  console.log(`  convolutions ${ms(convMs)} ms, everything else ${ms(r.stepMs - convMs)} ms`);
+  const minMs = r.stepMs < 50 ? 0.005 : 0.5;
+  for (const [k, t, n] of r.rows) if (t >= minMs) console.log(`  ${k.padEnd(40)} ${t.toFixed(digits + 1).padStart(7)} ms  ${n} calls`);
 }
