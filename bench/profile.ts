@@ -30,7 +30,8 @@ export interface Profile {
   stepMs: number;
   nativeMs: number;
   rows: [string, number, number][];
-  /** The step's start time (performance.now()) and end, for matching V8's GC entries to the timed steps. */
+  steps: number;
+  /** When the timed steps started and ended (performance.now()), to match V8's GC entries to them. */
   window: [number, number];
 }
 
@@ -76,7 +77,7 @@ export function profile(step: () => void, { warmup = 1, steps = 3, detail = fals
     const rows = [...time.entries()]
       .map(([k, v]): [string, number, number] => [k, v / steps, (calls.get(k) ?? 0) / steps])
       .sort((a, b) => b[1] - a[1]);
-    return { stepMs: (t1 - t0) / steps, nativeMs: rows.reduce((s, r) => s + r[1], 0), rows, window: [t0, t1] };
+    return { stepMs: (t1 - t0) / steps, nativeMs: rows.reduce((s, r) => s + r[1], 0), rows, steps, window: [t0, t1] };
   } finally {
     for (const [name, f] of originals) table[name] = f;
   }
@@ -126,7 +127,7 @@ if (isMain(import.meta.url)) {
     r = profileStep(c, { detail });
     what = `${model} ${conv} training step`;
   }
-  const gcMs = (await gcMsWithin(gcEntries, r.window)) / ((r.window[1] - r.window[0]) / r.stepMs);
+  const gcMs = (await gcMsWithin(gcEntries, r.window)) / r.steps;
   observer.disconnect();
   const digits = r.stepMs < 50 ? 2 : 0;
   const ms = (v: number): string => v.toFixed(digits);
