@@ -15,3 +15,4 @@ export * as convert from './convert/index.js';
 export * as models from './models/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
+export * as train from './train/index.js';

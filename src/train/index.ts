@@ -1,0 +1,3 @@
+export { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
+export { SegmentationMeter } from './metrics.js';
+export { slidingWindowInference, type SlidingWindowOptions } from './sliding-window.js';
