@@ -398,6 +398,7 @@ export function writeNifti(path: string, volume: Tensor<DType>, opts: WriteNifti
   const rank = volume.shape.length;
   if (rank < 1 || rank > 7) throw new ValueError(`${fn}: volume must have 1–7 dimensions, got shape ${shapeStr(volume.shape)}`);
   const dims = [...volume.shape].reverse();
+  if (volume.size === 0) throw new ValueError(`${fn}: volume ${shapeStr(volume.shape)} is empty; NIfTI dimensions are at least 1`);
   if (dims.some((d) => d > 32767)) throw new ValueError(`${fn}: NIfTI-1 dimensions are at most 32767, got shape ${shapeStr(volume.shape)}`);
   const datatype = opts.datatype ?? (volume.dtype === 'int32' ? 'int32' : 'float32');
   const code = WRITE_CODES[datatype];

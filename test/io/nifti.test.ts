@@ -217,6 +217,7 @@ test('writeNifti refuses bad arguments before writing anything', () => {
   const v = randn([2, 2, 2]);
   assert.throws(() => io.writeNifti(join(dir, 'a.img'), v), /must end in \.nii or \.nii\.gz/);
   assert.throws(() => io.writeNifti(join(dir, 'a.nii'), v, { affine: [1, 0, 0] }), /affine must be 16 finite numbers/);
+  assert.throws(() => io.writeNifti(join(dir, 'a.nii'), randn([2, 0, 2])), /is empty/);
   assert.throws(() => io.writeNifti(join(dir, 'a.nii'), v, { pixdim: [1, 1] }), /one size per dimension \(3\)/);
   assert.throws(() => io.writeNifti(join(dir, 'a.nii'), v, { pixdim: [1, 0, 1] }), /pixdim must be positive/);
   assert.throws(() => io.writeNifti(join(dir, 'a.nii'), v, { xformCode: 9 }), /xformCode must be/);
