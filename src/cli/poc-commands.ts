@@ -87,9 +87,13 @@ const common = {
 export const demoCommand: Command = {
   name: 'demo',
   summary: "the paper's proof-of-concept experiment at a ten-minute scale: 2D-pretrained ACS vs 3D, 2.5D, 2D",
-  usage: 'acs demo [--out DIR] [--seed N] [--seeds K] [--methods a,b] [--tiny]',
-  options: { ...common, tiny: { type: 'boolean', description: 'a seconds-long smoke-test scale' } },
-  run: (v) => runExperiment(v.tiny ? TINY_CONFIG : DEMO_CONFIG, v, 'demo-out', invocation(), false),
+  usage: 'acs demo [--out DIR] [--seed N] [--seeds K] [--methods a,b] [--tiny] [--checkpoints]',
+  options: {
+    ...common,
+    tiny: { type: 'boolean', description: 'a seconds-long smoke-test scale' },
+    checkpoints: { type: 'boolean', description: 'save the models and a test volume (NIfTI) in DIR/checkpoints, for acs infer' },
+  },
+  run: (v) => runExperiment(v.tiny ? TINY_CONFIG : DEMO_CONFIG, v, 'demo-out', invocation(), Boolean(v.checkpoints)),
 };
 
 export const pocCommand: Command = {

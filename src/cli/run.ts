@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { demoCommand, pocCommand } from './poc-commands.js';
 import { infoCommand } from './info-command.js';
 import { benchCommand } from './bench-command.js';
+import { inferCommand } from './infer-command.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -17,7 +18,7 @@ export interface Command {
   run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
 }
 
-const COMMANDS: Command[] = [demoCommand, pocCommand, benchCommand, infoCommand];
+const COMMANDS: Command[] = [demoCommand, pocCommand, inferCommand, benchCommand, infoCommand];
 
 function mainHelp(): string {
   return [

@@ -17,6 +17,7 @@ import { CosineAnnealingLR } from '../optim/scheduler.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import * as convert from '../convert/index.js';
 import { unet } from '../models/unet.js';
+import type { ModelSpec } from '../models/spec.js';
 import { synthetic2d } from '../data/synthetic-2d.js';
 import { synthetic3d } from '../data/synthetic-3d.js';
 import { axialSlices, TensorDataset } from '../data/dataset.js';
@@ -24,6 +25,7 @@ import { DataLoader } from '../data/loader.js';
 import { SegmentationMeter } from '../train/metrics.js';
 import { Progress } from '../train/progress.js';
 import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
+import { writeNifti } from '../io/nifti.js';
 import { type PocConfig, type PocMethod, validateConfig } from './poc-config.js';
 
 export interface MethodResult {
@@ -147,6 +149,15 @@ function buildModel(method: PocMethod, width: number, pretrained: Map<string, Te
   }
 }
 
+/** The spec of a method's 3D model, saved with its checkpoints so `acs infer` can rebuild it (null: 2D). */
+function specFor(method: PocMethod, c: PocConfig): ModelSpec | null {
+  const base = { name: 'unet' as const, numClasses: NUM_CLASSES_3D, inChannels: 1, width: c.width, trainSize: [c.size3d, c.size3d, c.size3d] as [number, number, number] };
+  if (method.startsWith('acs')) return { ...base, convert: 'acs' };
+  if (method.startsWith('3d')) return { ...base, convert: '3d' };
+  if (method === '2.5d-pretrained') return { ...base, convert: '2.5d', axis: 2 };
+  return null;
+}
+
 /** Runs the whole experiment for one seed. */
 export function runPoc(config: PocConfig, opts: PocOptions = {}): PocRun {
   validateConfig(config);
@@ -192,6 +203,15 @@ export function runPoc(config: PocConfig, opts: PocOptions = {}): PocRun {
   // --- 3D methods ------------------------------------------------------------------------------
   const train3d = synthetic3d({ n: c.n3dTrain, size: c.size3d, seed: c.seed * 1000 + 4 });
   const test3d = synthetic3d({ n: c.n3dTest, size: c.size3d, seed: c.seed * 1000 + 5 });
+  if (opts.checkpointDir) {
+    // The first test volume and its truth as NIfTI, beside the checkpoints: something to run `acs infer` on.
+    const S = c.size3d;
+    const V = S * S * S;
+    writeNifti(join(opts.checkpointDir, `seed${c.seed}-sample-image.nii.gz`), new Tensor(test3d.image.data.slice(0, V), [S, S, S], 'float32'));
+    writeNifti(join(opts.checkpointDir, `seed${c.seed}-sample-labels.nii.gz`), new Tensor(test3d.label.data.slice(0, V), [S, S, S], 'int32'), {
+      datatype: 'uint8',
+    });
+  }
   const slicesTrain = axialSlices(train3d.image, train3d.label);
   const rows: MethodResult[] = [];
   const predictions: PocRun['figure']['predictions'] = [];
@@ -234,7 +254,7 @@ export function runPoc(config: PocConfig, opts: PocOptions = {}): PocRun {
       trainSeconds += (performance.now() - t0) / 1000;
       last = evaluate(model, test3d.image, test3d.label, NUM_CLASSES_3D, slices ? 64 : 2, slices);
       dicePerEpoch.push(last.dice);
-      if (ck) saveCheckpoint(ck, model, opt, { epoch: e + 1, trainSeconds, dicePerEpoch });
+      if (ck) saveCheckpoint(ck, model, opt, { epoch: e + 1, trainSeconds, dicePerEpoch, model: specFor(method, c) });
     }
     if (!last.pred) last = evaluate(model, test3d.image, test3d.label, NUM_CLASSES_3D, slices ? 64 : 2, slices);
     const best = dicePerEpoch.reduce((b, d, i) => (d > dicePerEpoch[b] ? i : b), 0);

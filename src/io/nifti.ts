@@ -321,7 +321,10 @@ export interface WriteNiftiOptions {
    * float32 volume, int32 for an int32 one (a label map, e.g. from F.argmax).
    */
   datatype?: Exclude<NiftiDatatype, 'int64' | 'uint64'>;
-  /** xform codes for the qform and sform: 1 scanner, 2 aligned, 3 Talairach, 4 MNI. Default 1 (scanner). */
+  /**
+   * xform code of the qform and sform: 1 scanner, 2 aligned, 3 Talairach, 4 MNI; 0 writes neither as valid
+   * (readers then place voxels by pixdim alone, as for a file that had no transform). Default 1 (scanner).
+   */
   xformCode?: number;
   xyzUnits?: NiftiImage['xyzUnits'];
   description?: string;
@@ -404,7 +407,9 @@ export function writeNifti(path: string, volume: Tensor<DType>, opts: WriteNifti
   const code = WRITE_CODES[datatype];
   if (!code) throw new ValueError(`${fn}: datatype must be one of ${Object.keys(WRITE_CODES).join(', ')}, got ${String(datatype)}`);
   const xform = opts.xformCode ?? 1;
-  if (![1, 2, 3, 4].includes(xform)) throw new ValueError(`${fn}: xformCode must be 1 (scanner), 2 (aligned), 3 (Talairach) or 4 (MNI), got ${xform}`);
+  if (![0, 1, 2, 3, 4].includes(xform)) {
+    throw new ValueError(`${fn}: xformCode must be 0 (none), 1 (scanner), 2 (aligned), 3 (Talairach) or 4 (MNI), got ${xform}`);
+  }
   let pixdim = dims.map((_, i) => opts.pixdim?.[i] ?? 1);
   if (opts.pixdim && opts.pixdim.length !== dims.length) {
     throw new ValueError(`${fn}: pixdim must give one size per dimension (${dims.length}), got ${opts.pixdim.length}`);

@@ -20,8 +20,9 @@ test('an interrupted run resumed from its checkpoints ends exactly like an unint
     resumed.rows.map((r) => r.dicePerEpoch),
     full.rows.map((r) => r.dicePerEpoch),
   );
-  // Checkpoints are written atomically: no temporary files are left.
-  assert.ok(readdirSync(dir).every((f) => f.endsWith('.safetensors')), readdirSync(dir).join(', '));
+  // Checkpoints (and the sample volume for acs infer) are written atomically: no temporary files are left.
+  assert.ok(readdirSync(dir).every((f) => /^seed0-[\w.-]+\.(safetensors|nii\.gz)$/.test(f)), readdirSync(dir).join(', '));
+  assert.ok(readdirSync(dir).includes('seed0-sample-image.nii.gz'));
 });
 
 test('the run is deterministic by seed and differs across seeds', () => {

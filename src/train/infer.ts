@@ -1,0 +1,120 @@
+import { noGrad } from '../autograd/grad-mode.js';
+import { readSafetensors } from '../io/safetensors.js';
+import { buildModel, checkModelSpec, type ModelSpec } from '../models/spec.js';
+import type { Module } from '../nn/module.js';
+import * as F from '../ops/index.js';
+import { Tensor, type DType } from '../tensor/tensor.js';
+import { FormatError, ShapeError, ValueError } from '../util/errors.js';
+import { shapeStr } from '../util/shape.js';
+import { slidingWindowInference, type SlidingWindowOptions } from './sliding-window.js';
+
+/** A segmentation model ready for inference, with the spec it was built from and its checkpoint's info. */
+export interface Segmenter {
+  model: Module;
+  spec: ModelSpec;
+  info: Record<string, unknown>;
+}
+
+/**
+ * Rebuilds a 3D segmentation model and loads its weights from `path`: a checkpoint written by
+ * saveCheckpoint (weights under `model.`; its `info.model` names the architecture, as `acs poc` writes it)
+ * or a plain state dict. `spec` overrides or supplies the architecture. Loading is strict: a spec that does
+ * not match the weights is refused with the missing, unexpected and mis-shaped keys listed. The model is
+ * returned in eval mode.
+ */
+export function loadSegmenter(path: string, spec?: ModelSpec): Segmenter {
+  const f = readSafetensors(path);
+  let info: Record<string, unknown> = {};
+  try {
+    info = JSON.parse(f.metadata.info ?? '{}') as Record<string, unknown>;
+  } catch (e) {
+    throw new FormatError(`loadSegmenter: ${path}: corrupt checkpoint info (${(e as Error).message})`);
+  }
+  if (!spec && (info.model === undefined || info.model === null)) {
+    throw new ValueError(
+      `loadSegmenter: ${path} does not say which model it holds (no info.model); give the architecture ` +
+        '(acs infer: --model, --classes, --in-channels, --width, --convert); a 2D model, such as the demo\'s 2d-slices, does not run on volumes',
+    );
+  }
+  const s = spec ? checkModelSpec(spec) : checkModelSpec(info.model, `${path}: info.model`);
+  const model = buildModel(s);
+  const prefixed = [...f.tensors.keys()].some((k) => k.startsWith('model.'));
+  const sd = new Map<string, Tensor<DType>>();
+  for (const [k, v] of f.tensors) {
+    if (!prefixed) sd.set(k, v);
+    else if (k.startsWith('model.')) sd.set(k.slice(6), v);
+  }
+  try {
+    model.loadStateDict(sd);
+  } catch (e) {
+    throw new ValueError(`loadSegmenter: the weights in ${path} do not fit ${JSON.stringify(s)}: ${(e as Error).message}`);
+  }
+  model.eval();
+  return { model, spec: s, info };
+}
+
+/** Intensity normalisation before inference: per volume, over all its voxels. */
+export type Normalization = 'none' | 'zscore' | 'minmax' | { window: [number, number] };
+
+/** Options of segmentVolume: the sliding window's, plus the window size and the normalisation. */
+export interface SegmentOptions extends SlidingWindowOptions {
+  /** Window size (D, H, W); default the spec's trainSize, else 64 per axis. */
+  roiSize?: number | readonly number[];
+  /** Default 'none'. A CT window { window: [lo, hi] } clips to [lo, hi] and maps it to [0, 1]. */
+  normalize?: Normalization;
+}
+
+function normalized(v: Float32Array, how: Normalization): Float32Array {
+  if (how === 'none') return v;
+  const out = new Float32Array(v.length);
+  if (how === 'zscore' || how === 'minmax') {
+    let lo = Infinity;
+    let hi = -Infinity;
+    let sum = 0;
+    for (const x of v) {
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+      sum += x;
+    }
+    const mean = sum / v.length;
+    let sq = 0;
+    for (const x of v) sq += (x - mean) * (x - mean);
+    const [shift, scale] = how === 'zscore' ? [mean, Math.sqrt(sq / v.length)] : [lo, hi - lo];
+    // A constant volume has no spread: it maps to 0 rather than to NaN.
+    for (let i = 0; i < v.length; i++) out[i] = scale > 0 ? (v[i] - shift) / scale : 0;
+    return out;
+  }
+  const [lo, hi] = how.window;
+  if (!(hi > lo)) throw new ValueError(`segmentVolume: a window must have hi > lo, got [${lo}, ${hi}]`);
+  for (let i = 0; i < v.length; i++) out[i] = (Math.min(hi, Math.max(lo, v[i])) - lo) / (hi - lo);
+  return out;
+}
+
+/**
+ * Segments one volume: `volume` is [D, H, W] (one channel) or [C, D, H, W], as io.readNifti returns a
+ * scan or a series. Normalises it, runs the model over sliding windows and returns the class
+ * probabilities (softmax over the model's outputs) [K, D, H, W] and the labels (argmax) [D, H, W].
+ */
+export function segmentVolume(seg: Segmenter, volume: Tensor, opts: SegmentOptions = {}): { probabilities: Tensor; labels: Tensor<'int32'> } {
+  const fn = 'segmentVolume';
+  const cin = seg.spec.inChannels;
+  const r = volume.shape.length;
+  if (r !== 3 && r !== 4) throw new ShapeError(`${fn}: volume must be [D, H, W] or [C, D, H, W], got shape ${shapeStr(volume.shape)}`);
+  const c = r === 3 ? 1 : volume.shape[0];
+  if (c !== cin) {
+    throw new ShapeError(`${fn}: the model takes ${cin} input channel(s) but the volume ${shapeStr(volume.shape)} has ${c}`);
+  }
+  const spatial = volume.shape.slice(r - 3);
+  const x = new Tensor(normalized(volume.data as Float32Array, opts.normalize ?? 'none'), [1, c, ...spatial], 'float32');
+  const roi = opts.roiSize ?? seg.spec.trainSize ?? 64;
+  return noGrad(() => {
+    const scores = slidingWindowInference(x, roi, (w) => seg.model.forward(w), opts);
+    const probs = F.softmax(scores, 1);
+    const labels = F.argmax(probs, 1);
+    const k = probs.shape[1];
+    return {
+      probabilities: F.reshape(probs, [k, ...spatial]),
+      labels: F.reshape(labels, spatial),
+    };
+  });
+}
