@@ -212,6 +212,16 @@ test('readNifti: missing, truncated, corrupt and foreign files give FormatError 
   assert.throws(() => io.readNifti(join(dir, 'lonely.hdr')), /file not found: .*lonely\.img/);
 });
 
+test('writeNifti xformCode 0 marks neither transform valid: readers place voxels by pixdim alone', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acs-nii-'));
+  const p = join(dir, 'none.nii');
+  io.writeNifti(p, randn([2, 3, 4]), { affine: [0.5, 0, 0, 9, 0, 0.6, 0, 9, 0, 0, 2, 9, 0, 0, 0, 1], xformCode: 0 });
+  const back = io.readNifti(p);
+  assert.equal(back.qformCode, 0);
+  assert.equal(back.sformCode, 0);
+  assertClose(back.affine, [0.5, 0, 0, 0, 0, 0.6, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1], 1e-6, 'method 1 affine');
+});
+
 test('writeNifti refuses bad arguments before writing anything', () => {
   const dir = mkdtempSync(join(tmpdir(), 'acs-nii-'));
   const v = randn([2, 2, 2]);
