@@ -105,18 +105,19 @@ export const inferCommand: Command = {
       mode: blend,
       batchSize,
       normalize,
+      probabilities: Boolean(probsPath),
       onProgress: (done, all) => {
         progress ??= new Progress('infer (windows)', all, process.stderr, Boolean(values.quiet));
         progress.tick(done - reported);
         reported = done;
       },
     });
-    const k = probabilities.shape[0];
+    const k = seg.spec.numClasses;
     // The scan's own transform codes (0 when it had none) keep the label map where the scan is.
     const xformCode = scan.sformCode > 0 ? scan.sformCode : scan.qformCode;
     const place = { affine: scan.affine, xformCode: xformCode >= 0 && xformCode <= 4 ? xformCode : 1, xyzUnits: scan.xyzUnits };
     writeNifti(out, labels, { ...place, datatype: k <= 256 ? 'uint8' : 'int16', description: 'acs infer labels' });
-    if (probsPath) {
+    if (probsPath && probabilities) {
       // [K, D, H, W] is NIfTI's (x, y, z, class): the class is the 4th dimension.
       writeNifti(probsPath, probabilities, { ...place, pixdim: [...scan.pixdim.slice(0, 3), 1], description: 'acs infer probabilities' });
     }

@@ -62,6 +62,8 @@ export interface SegmentOptions extends SlidingWindowOptions {
   roiSize?: number | readonly number[];
   /** Default 'none'. A CT window { window: [lo, hi] } clips to [lo, hi] and maps it to [0, 1]. */
   normalize?: Normalization;
+  /** Also return the class probabilities (K floats per voxel); false keeps only the labels. Default true. */
+  probabilities?: boolean;
 }
 
 function normalized(v: Float32Array, how: Normalization): Float32Array {
@@ -92,10 +94,15 @@ function normalized(v: Float32Array, how: Normalization): Float32Array {
 
 /**
  * Segments one volume: `volume` is [D, H, W] (one channel) or [C, D, H, W], as io.readNifti returns a
- * scan or a series. Normalises it, runs the model over sliding windows and returns the class
- * probabilities (softmax over the model's outputs) [K, D, H, W] and the labels (argmax) [D, H, W].
+ * scan or a series. Normalises it, runs the model over sliding windows and returns the labels (argmax)
+ * [D, H, W] and, unless `probabilities: false`, the class probabilities (softmax over the model's outputs)
+ * [K, D, H, W].
  */
-export function segmentVolume(seg: Segmenter, volume: Tensor, opts: SegmentOptions = {}): { probabilities: Tensor; labels: Tensor<'int32'> } {
+export function segmentVolume(
+  seg: Segmenter,
+  volume: Tensor,
+  opts: SegmentOptions = {},
+): { probabilities: Tensor | null; labels: Tensor<'int32'> } {
   const fn = 'segmentVolume';
   const cin = seg.spec.inChannels;
   const r = volume.shape.length;
@@ -109,12 +116,9 @@ export function segmentVolume(seg: Segmenter, volume: Tensor, opts: SegmentOptio
   const roi = opts.roiSize ?? seg.spec.trainSize ?? 64;
   return noGrad(() => {
     const scores = slidingWindowInference(x, roi, (w) => seg.model.forward(w), opts);
-    const probs = F.softmax(scores, 1);
-    const labels = F.argmax(probs, 1);
-    const k = probs.shape[1];
-    return {
-      probabilities: F.reshape(probs, [k, ...spatial]),
-      labels: F.reshape(labels, spatial),
-    };
+    // softmax keeps the order of the scores, so the labels need not wait for it (nor its K floats a voxel).
+    const labels = F.reshape(F.argmax(scores, 1), spatial);
+    if (opts.probabilities === false) return { probabilities: null, labels };
+    return { probabilities: F.reshape(F.softmax(scores, 1), [scores.shape[1], ...spatial]), labels };
   });
 }

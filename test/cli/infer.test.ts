@@ -49,7 +49,11 @@ test('acs infer writes the labels and probabilities the library computes, placed
   assert.deepEqual(Array.from(labels.data.data), Array.from(want.labels.data));
   const p = io.readNifti(probs);
   assert.deepEqual(p.dims, [...vol.dims, 6]);
-  assert.deepEqual(Array.from(p.data.data), Array.from(want.probabilities.data));
+  assert.deepEqual(Array.from(p.data.data), Array.from(want.probabilities!.data));
+  // Labels alone (what acs infer computes without --probabilities) are the same labels.
+  const only = train.segmentVolume(seg, vol.data, { roiSize: [8, 16, 12], overlap: 0.5, mode: 'gaussian', probabilities: false });
+  assert.equal(only.probabilities, null);
+  assert.deepEqual(Array.from(only.labels.data), Array.from(want.labels.data));
   const V = vol.data.size;
   for (let i = 0; i < V; i += 97) {
     let s = 0;
@@ -122,7 +126,7 @@ test('segmentVolume normalises per volume: zscore, minmax and a CT window', () =
   assert.deepEqual(labels('none'), [1, 1, 0, 0, 0, 0, 0, 0]);
   assert.deepEqual(labels('zscore'), [1, 1, 1, 1, 1, 0, 0, 1]);
   assert.deepEqual(labels('minmax'), [0, 0, 0, 0, 0, 0, 0, 0]);
-  const p = train.segmentVolume(seg, v, { roiSize: 2, normalize: { window: [-100, 300] } }).probabilities;
+  const p = train.segmentVolume(seg, v, { roiSize: 2, normalize: { window: [-100, 300] } }).probabilities!;
   // class 0 score = clipped (v + 100) / 400; softmax of [s, −s] is 1 / (1 + e^(−2s)).
   const s = [0, 0, 0.25, 0.35, 0.5, 1, 1, 0.375];
   s.forEach((si, i) => assert.ok(Math.abs(p.data[i] - 1 / (1 + Math.exp(-2 * si))) < 1e-6, `voxel ${i}`));
