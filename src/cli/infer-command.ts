@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readNifti, writeNifti } from '../io/nifti.js';
 import { checkModelSpec, type ModelSpec } from '../models/spec.js';
-import { loadSegmenter, segmentVolume, type Normalization } from '../train/infer.js';
+import { checkWindow, loadSegmenter, segmentVolume, type Normalization } from '../train/infer.js';
 import { Progress } from '../train/progress.js';
 import { ValueError } from '../util/errors.js';
 import { type Command, intFlag } from './run.js';
@@ -89,13 +89,15 @@ export const inferCommand: Command = {
     const blend = String(values.blend ?? 'gaussian');
     if (blend !== 'constant' && blend !== 'gaussian') throw new ValueError(`--blend must be constant or gaussian, got '${blend}'`);
     const overlap = numberFlag(values.overlap, 'overlap', 0.25);
+    if (!(overlap >= 0 && overlap < 1)) throw new ValueError(`--overlap must be in [0, 1), got ${overlap}`);
     const batchSize = intFlag(values.batch, 'batch', 1, 1);
     const normalize = normalizeFlag(values.normalize);
     const roi = roiFlag(values.roi);
     const spec = specFromFlags(values);
     // Everything that can be checked is checked before the scan is read and the model run.
-    const scan = readNifti(input);
     const seg = loadSegmenter(values.checkpoint, spec);
+    if (roi) checkWindow(seg.spec, roi);
+    const scan = readNifti(input);
     let progress: Progress | null = null;
     let reported = 0;
     const t0 = performance.now();

@@ -7,4 +7,4 @@ export { MobileNetV3, InvertedResidual, SqueezeExcitation, mobilenetV3Small, mob
 export { UNet, UNetTransposed, EncoderBlock, DecoderBlock, unet, unetTransposed, UNET_2D, UNET_ACS, type UNetOptions, type UNetLayers } from './unet.js';
 export { FCNResNet18, fcnResnet18 } from './fcn.js';
 export { ACSUNet, acsUNet } from './acs-unet.js';
-export { type ModelSpec, checkModelSpec, buildModel } from './spec.js';
+export { type ModelSpec, checkModelSpec, buildModel, sizeMultiple } from './spec.js';

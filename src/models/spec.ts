@@ -69,6 +69,14 @@ export function buildModel(spec: ModelSpec): Module {
   }
 }
 
+/**
+ * What every input size (D, H, W) must be a multiple of for the model's output to match it: the UNets pool
+ * twice by 2 and concatenate the skips; the FCN resamples its output to the input's size.
+ */
+export function sizeMultiple(spec: ModelSpec): number {
+  return spec.name === 'fcnResnet18' ? 1 : 4;
+}
+
 function convertTo(m: Module, s: ModelSpec): Module {
   if (s.convert === 'acs') return toACS(m);
   if (s.convert === '2.5d') return to2_5d(m, { axis: s.axis ?? 2 });

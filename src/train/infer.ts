@@ -1,6 +1,6 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { readSafetensors } from '../io/safetensors.js';
-import { buildModel, checkModelSpec, type ModelSpec } from '../models/spec.js';
+import { buildModel, checkModelSpec, sizeMultiple, type ModelSpec } from '../models/spec.js';
 import type { Module } from '../nn/module.js';
 import * as F from '../ops/index.js';
 import { Tensor, type DType } from '../tensor/tensor.js';
@@ -66,6 +66,15 @@ export interface SegmentOptions extends SlidingWindowOptions {
   probabilities?: boolean;
 }
 
+/** Refuses a window the model cannot map to an output of the same size, before any window runs. */
+export function checkWindow(spec: ModelSpec, roi: number | readonly number[]): void {
+  const m = sizeMultiple(spec);
+  const sizes = typeof roi === 'number' ? [roi] : [...roi];
+  if (sizes.some((v) => v % m !== 0)) {
+    throw new ValueError(`the window ${sizes.join('×')} does not suit ${spec.name}: each side must be a multiple of ${m} (its skips pool twice by 2)`);
+  }
+}
+
 function normalized(v: Float32Array, how: Normalization): Float32Array {
   if (how === 'none') return v;
   const out = new Float32Array(v.length);
@@ -114,6 +123,7 @@ export function segmentVolume(
   const spatial = volume.shape.slice(r - 3);
   const x = new Tensor(normalized(volume.data as Float32Array, opts.normalize ?? 'none'), [1, c, ...spatial], 'float32');
   const roi = opts.roiSize ?? seg.spec.trainSize ?? 64;
+  checkWindow(seg.spec, roi);
   return noGrad(() => {
     const scores = slidingWindowInference(x, roi, (w) => seg.model.forward(w), opts);
     // softmax keeps the order of the scores, so the labels need not wait for it (nor its K floats a voxel).

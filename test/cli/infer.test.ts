@@ -98,6 +98,7 @@ test('acs infer: bad arguments are refused before anything runs, each by name', 
     [[scan, '--checkpoint', ck, '--out', out, '--model', 'vgg', '--classes', '2'], /name must be one of unet/],
     [[scan, '--checkpoint', ck, '--out', out, '--normalize', 'window:5'], /--normalize must be none, zscore, minmax or window:LO,HI/],
     [[scan, '--checkpoint', ck, '--out', out, '--roi', '8,8'], /--roi must be one positive integer or three/],
+    [[scan, '--checkpoint', ck, '--out', out, '--roi', '16,18,16'], /window 16×18×16 does not suit unet: each side must be a multiple of 4/],
     [[scan, '--checkpoint', ck, '--out', out, '--blend', 'max'], /--blend must be constant or gaussian/],
     [[scan, '--checkpoint', ck, '--out', out, '--overlap', '1'], /overlap must be in \[0, 1\)/],
     [[scan, scan, '--checkpoint', ck, '--out', out], /exactly one input scan/],
@@ -118,7 +119,8 @@ class SignModel extends nn.Module {
 }
 
 test('segmentVolume normalises per volume: zscore, minmax and a CT window', () => {
-  const seg = { model: new SignModel(), spec: { name: 'acsUNet', numClasses: 2, inChannels: 1, convert: 'none' } as models.ModelSpec, info: {} };
+  // Any window size suits the FCN's spec, which is all segmentVolume reads of it here.
+  const seg = { model: new SignModel(), spec: { name: 'fcnResnet18', numClasses: 2, inChannels: 1, convert: 'acs' } as models.ModelSpec, info: {} };
   const v = new Tensor(Float32Array.from([-1000, -200, 0, 40, 100, 400, 3000, 50]), [2, 2, 2], 'float32');
   const labels = (normalize: train.Normalization): number[] => Array.from(train.segmentVolume(seg, v, { roiSize: 2, normalize }).labels.data);
   // none: positive → class 0. zscore: above the mean (≈ 299) → class 0. minmax maps to [0, 1]: all ≥ 0 → class 0
@@ -131,5 +133,7 @@ test('segmentVolume normalises per volume: zscore, minmax and a CT window', () =
   const s = [0, 0, 0.25, 0.35, 0.5, 1, 1, 0.375];
   s.forEach((si, i) => assert.ok(Math.abs(p.data[i] - 1 / (1 + Math.exp(-2 * si))) < 1e-6, `voxel ${i}`));
   assert.throws(() => train.segmentVolume(seg, v, { roiSize: 2, normalize: { window: [5, 5] } }), /hi > lo/);
+  const unetSpec = { ...seg, spec: { name: 'unet', numClasses: 2, inChannels: 1, convert: 'acs' } as models.ModelSpec };
+  assert.throws(() => train.segmentVolume(unetSpec, v, { roiSize: 2 }), /window 2 does not suit unet: each side must be a multiple of 4/);
   assert.throws(() => train.segmentVolume(seg, new Tensor(new Float32Array(16), [2, 2, 2, 2], 'float32'), { roiSize: 2 }), /takes 1 input channel\(s\) but the volume \[2, 2, 2, 2\] has 2/);
 });
