@@ -1,4 +1,4 @@
 export { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
 export { SegmentationMeter } from './metrics.js';
 export { slidingWindowInference, type SlidingWindowOptions } from './sliding-window.js';
-export { checkWindow, loadSegmenter, segmentVolume, type Segmenter, type SegmentOptions, type Normalization } from './infer.js';
+export { loadSegmenter, segmentVolume, type Segmenter, type SegmentOptions, type Normalization } from './infer.js';
