@@ -193,6 +193,14 @@ export function slidingWindowInference(
     }
   });
   const acc = out as unknown as Float32Array;
+  if (D === D0 && H === H0 && W === W0) {
+    // No padding to crop: divide in place rather than hold a second copy of the scores.
+    for (let nk = 0; nk < N * K; nk++) {
+      const o = nk * S;
+      for (let i = 0; i < S; i++) acc[o + i] /= count[i];
+    }
+    return new Tensor(acc, [N, K, D0, H0, W0], 'float32');
+  }
   // Divide by the summed weights and crop the padding away.
   const res = new Float32Array(N * K * D0 * H0 * W0);
   for (let nk = 0; nk < N * K; nk++) {
