@@ -1,7 +1,9 @@
 import { noGrad } from '../autograd/grad-mode.js';
+import * as F from '../ops/index.js';
+import { copyBox } from '../ops/strided.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ShapeError, ValueError } from '../util/errors.js';
-import { shapeStr } from '../util/shape.js';
+import { shapeStr, stridesOf } from '../util/shape.js';
 
 /** Options of slidingWindowInference (MONAI's `sliding_window_inference`, in TypeScript casing). */
 export interface SlidingWindowOptions {
@@ -103,52 +105,54 @@ export function slidingWindowInference(
 
   const [N, C, D0, H0, W0] = x.shape;
   if (x.size === 0) throw new ShapeError(`${fn}: input ${shapeStr(x.shape)} is empty`);
-  const size0: Triple = [D0, H0, W0];
-  // Padded size: at least the window along every axis; `lead` voxels of padding go before the volume.
-  const size = size0.map((n, i) => Math.max(n, roi[i])) as Triple;
-  const lead = size0.map((n, i) => Math.floor((size[i] - n) / 2)) as Triple;
-  const [D, H, W] = size;
+  // Padded to at least the window along every axis, half before and half after (F.pad order: W, H, D).
+  const grow = [D0, H0, W0].map((n, i) => Math.max(0, roi[i] - n));
+  const pads = [2, 1, 0].flatMap((i) => [Math.floor(grow[i] / 2), grow[i] - Math.floor(grow[i] / 2)]);
+  const padded = grow.some((g) => g > 0);
+  const vol = (padded ? noGrad(() => F.pad(x, pads, padValue)) : x).data;
+  const [D, H, W] = [D0 + grow[0], H0 + grow[1], W0 + grow[2]];
   const S = D * H * W;
-  let vol = x.data as Float32Array;
-  if (size.some((n, i) => n !== size0[i])) {
-    vol = new Float32Array(N * C * S).fill(padValue);
-    for (let nc = 0; nc < N * C; nc++) {
-      for (let z = 0; z < D0; z++) {
-        for (let y = 0; y < H0; y++) {
-          const src = ((nc * D0 + z) * H0 + y) * W0;
-          vol.set(x.data.subarray(src, src + W0), nc * S + ((z + lead[0]) * H + y + lead[1]) * W + lead[2]);
-        }
-      }
-    }
-  }
+  const volSt = [S, H * W, W, 1];
   // MONAI's scan interval: a whole window where it spans the axis, else (1 − overlap) of it, at least 1.
+  const size = [D, H, W];
   const interval = roi.map((r, i) => (r === size[i] ? r : Math.max(1, Math.floor(r * (1 - overlap)))));
   const [sz, sy, sx] = [0, 1, 2].map((i) => starts(size[i], roi[i], interval[i]));
-  const origins: Triple[] = [];
-  for (const z of sz) for (const y of sy) for (const xx of sx) origins.push([z, y, xx]);
+  const origins: number[] = []; // each window's offset in a padded volume
+  for (const z of sz) for (const y of sy) for (const xx of sx) origins.push((z * H + y) * W + xx);
   const weights = importanceMap(roi, mode, sigmaScale);
   const [rd, rh, rw] = roi;
   const R = rd * rh * rw;
+  const winSt = stridesOf([C, rd, rh, rw]);
+
+  // dst[k] box at `at` += src[k] · weights, for k < K: how each window's prediction is blended in.
+  const addWindow = (dst: Float32Array, at: number, src: Float32Array, srcAt: number, K: number): void => {
+    for (let k = 0; k < K; k++) {
+      for (let z = 0, wo = 0; z < rd; z++) {
+        for (let y = 0; y < rh; y++, wo += rw) {
+          const d = at + k * S + z * H * W + y * W;
+          const sr = srcAt + k * R + wo;
+          for (let i = 0; i < rw; i++) dst[d + i] += src[sr + i] * weights[wo + i];
+        }
+      }
+    }
+  };
+  // The summed weights under each voxel: the same for every batch item and channel.
+  const count = new Float32Array(S);
+  const ones = new Float32Array(R).fill(1);
+  for (const o of origins) addWindow(count, o, ones, 0, 1);
 
   const total = N * origins.length;
   let out: Float32Array | null = null;
   let K = 0;
-  const count = new Float32Array(S);
   noGrad(() => {
     for (let first = 0; first < total; first += batchSize) {
       const B = Math.min(batchSize, total - first);
+      // Window first + b: batch item n, at offset o of its padded volume.
+      const item = (b: number): [number, number] => [Math.floor((first + b) / origins.length), origins[(first + b) % origins.length]];
       const batch = new Float32Array(B * C * R);
       for (let b = 0; b < B; b++) {
-        const n = Math.floor((first + b) / origins.length);
-        const [oz, oy, ox] = origins[(first + b) % origins.length];
-        for (let c = 0; c < C; c++) {
-          for (let z = 0; z < rd; z++) {
-            for (let y = 0; y < rh; y++) {
-              const src = (n * C + c) * S + ((oz + z) * H + oy + y) * W + ox;
-              batch.set(vol.subarray(src, src + rw), ((b * C + c) * rd + z) * rh * rw + y * rw);
-            }
-          }
-        }
+        const [n, o] = item(b);
+        copyBox([C, rd, rh, rw], vol, n * C * S + o, volSt, batch, b * C * R, winSt);
       }
       const pred = predictor(new Tensor(batch, [B, C, rd, rh, rw], 'float32'));
       if (!(pred instanceof Tensor) || pred.dtype !== 'float32' || pred.shape.length !== 5 || pred.shape[0] !== B ||
@@ -164,53 +168,19 @@ export function slidingWindowInference(
       } else if (pred.shape[1] !== K) {
         throw new ShapeError(`${fn}: predictor returned ${pred.shape[1]} channels after ${K} on earlier windows`);
       }
-      const p = pred.data;
       for (let b = 0; b < B; b++) {
-        const n = Math.floor((first + b) / origins.length);
-        const [oz, oy, ox] = origins[(first + b) % origins.length];
-        for (let k = 0; k < K; k++) {
-          for (let z = 0; z < rd; z++) {
-            for (let y = 0; y < rh; y++) {
-              const dst = (n * K + k) * S + ((oz + z) * H + oy + y) * W + ox;
-              const src = ((b * K + k) * rd + z) * rh * rw + y * rw;
-              const wo = (z * rh + y) * rw;
-              for (let i = 0; i < rw; i++) out[dst + i] += p[src + i] * weights[wo + i];
-            }
-          }
-        }
-        // The blending weights are the same for every batch item and channel: count them once per window.
-        if (n === 0) {
-          for (let z = 0; z < rd; z++) {
-            for (let y = 0; y < rh; y++) {
-              const dst = ((oz + z) * H + oy + y) * W + ox;
-              const wo = (z * rh + y) * rw;
-              for (let i = 0; i < rw; i++) count[dst + i] += weights[wo + i];
-            }
-          }
-        }
+        const [n, o] = item(b);
+        addWindow(out, n * K * S + o, pred.data, b * K * R, K);
       }
       onProgress?.(first + B, total);
     }
   });
   const acc = out as unknown as Float32Array;
-  if (D === D0 && H === H0 && W === W0) {
-    // No padding to crop: divide in place rather than hold a second copy of the scores.
-    for (let nk = 0; nk < N * K; nk++) {
-      const o = nk * S;
-      for (let i = 0; i < S; i++) acc[o + i] /= count[i];
-    }
-    return new Tensor(acc, [N, K, D0, H0, W0], 'float32');
-  }
-  // Divide by the summed weights and crop the padding away.
-  const res = new Float32Array(N * K * D0 * H0 * W0);
   for (let nk = 0; nk < N * K; nk++) {
-    for (let z = 0; z < D0; z++) {
-      for (let y = 0; y < H0; y++) {
-        const src = nk * S + ((z + lead[0]) * H + y + lead[1]) * W + lead[2];
-        const dst = ((nk * D0 + z) * H0 + y) * W0;
-        for (let i = 0; i < W0; i++) res[dst + i] = acc[src + i] / count[src - nk * S + i];
-      }
-    }
+    const o = nk * S;
+    for (let i = 0; i < S; i++) acc[o + i] /= count[i];
   }
-  return new Tensor(res, [N, K, D0, H0, W0], 'float32');
+  const blended = new Tensor(acc, [N, K, D, H, W], 'float32');
+  // Negative pads crop the padding away again.
+  return padded ? noGrad(() => F.pad(blended, pads.map((v) => -v))) : blended;
 }
