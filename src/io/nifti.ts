@@ -17,18 +17,28 @@ import { writeFileAtomic } from './atomic.js';
 /** Storage types a NIfTI file may use; every one is read, and all but the 64-bit integers written. */
 export type NiftiDatatype = 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float32' | 'float64';
 
-const DATATYPES: Record<number, { name: NiftiDatatype; bytes: number }> = {
-  2: { name: 'uint8', bytes: 1 },
-  4: { name: 'int16', bytes: 2 },
-  8: { name: 'int32', bytes: 4 },
-  16: { name: 'float32', bytes: 4 },
-  64: { name: 'float64', bytes: 8 },
-  256: { name: 'int8', bytes: 1 },
-  512: { name: 'uint16', bytes: 2 },
-  768: { name: 'uint32', bytes: 4 },
-  1024: { name: 'int64', bytes: 8 },
-  1280: { name: 'uint64', bytes: 8 },
+type VoxelArray = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
+interface VoxelArrayType {
+  new (length: number): VoxelArray;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/** Each storage type: its NIfTI code, the typed array that holds it, and for integers the range it holds. */
+const TYPES: Record<NiftiDatatype, { code: number; array: VoxelArrayType; range?: [number, number] }> = {
+  uint8: { code: 2, array: Uint8Array, range: [0, 255] },
+  int8: { code: 256, array: Int8Array, range: [-128, 127] },
+  int16: { code: 4, array: Int16Array, range: [-32768, 32767] },
+  uint16: { code: 512, array: Uint16Array, range: [0, 65535] },
+  int32: { code: 8, array: Int32Array, range: [-2147483648, 2147483647] },
+  uint32: { code: 768, array: Uint32Array, range: [0, 4294967295] },
+  int64: { code: 1024, array: BigInt64Array },
+  uint64: { code: 1280, array: BigUint64Array },
+  float32: { code: 16, array: Float32Array },
+  float64: { code: 64, array: Float64Array },
 };
+const BY_CODE = new Map(Object.entries(TYPES).map(([name, t]) => [t.code, name as NiftiDatatype]));
+/** What writeNifti stores: every type but the 64-bit integers, which float32 values cannot fill. */
+const WRITABLE = Object.keys(TYPES).filter((t) => t !== 'int64' && t !== 'uint64');
 
 /** The codes the standard defines that this module cannot turn into one float per voxel. */
 const UNSUPPORTED_DATATYPES: Record<number, string> = {
@@ -88,10 +98,51 @@ interface RawHeader {
   description: string;
   qformCode: number;
   sformCode: number;
-  quatern: [number, number, number];
-  qoffset: [number, number, number];
+  quatern: number[];
+  qoffset: number[];
   srow: number[];
   magic: string;
+}
+
+type Kind = 'u8' | 'i16' | 'i32' | 'i64' | 'f32' | 'f64';
+/** A header field: byte offset and element type (arrays step by the element's size). */
+type Field = readonly [number, Kind];
+const KIND_BYTES: Record<Kind, number> = { u8: 1, i16: 2, i32: 4, i64: 8, f32: 4, f64: 8 };
+
+/** Where each field lies in the two header versions (the standard's nifti1.h and nifti2.h). */
+const LAYOUT = {
+  1: {
+    size: 348, dim: [40, 'i16'], datatype: [70, 'i16'], bitpix: [72, 'i16'], pixdim: [76, 'f32'], voxOffset: [108, 'f32'],
+    sclSlope: [112, 'f32'], sclInter: [116, 'f32'], xyztUnits: [123, 'u8'], intentCode: [68, 'i16'], descrip: 148,
+    qformCode: [252, 'i16'], sformCode: [254, 'i16'], quatern: [256, 'f32'], qoffset: [268, 'f32'], srow: [280, 'f32'],
+    magic: [344, 4],
+  },
+  2: {
+    size: 540, dim: [16, 'i64'], datatype: [12, 'i16'], bitpix: [14, 'i16'], pixdim: [104, 'f64'], voxOffset: [168, 'i64'],
+    sclSlope: [176, 'f64'], sclInter: [184, 'f64'], xyztUnits: [500, 'i32'], intentCode: [504, 'i32'], descrip: 240,
+    qformCode: [344, 'i32'], sformCode: [348, 'i32'], quatern: [352, 'f64'], qoffset: [376, 'f64'], srow: [400, 'f64'],
+    magic: [4, 3],
+  },
+} as const;
+
+function readField(dv: DataView, [off, kind]: Field, little: boolean, i = 0): number {
+  const o = off + i * KIND_BYTES[kind];
+  switch (kind) {
+    case 'u8': return dv.getUint8(o);
+    case 'i16': return dv.getInt16(o, little);
+    case 'i32': return dv.getInt32(o, little);
+    case 'i64': return Number(dv.getBigInt64(o, little));
+    case 'f32': return dv.getFloat32(o, little);
+    case 'f64': return dv.getFloat64(o, little);
+  }
+}
+
+function writeField(dv: DataView, [off, kind]: Field, v: number, i = 0): void {
+  const o = off + i * KIND_BYTES[kind];
+  if (kind === 'u8') dv.setUint8(o, v);
+  else if (kind === 'i16') dv.setInt16(o, v, true);
+  else if (kind === 'f32') dv.setFloat32(o, v, true);
+  else throw new Error(`writeField: NIfTI-1 has no ${kind} fields`);
 }
 
 function cString(bytes: Uint8Array, start: number, len: number): string {
@@ -100,82 +151,44 @@ function cString(bytes: Uint8Array, start: number, len: number): string {
   return Buffer.from(bytes.subarray(start, end)).toString('latin1');
 }
 
-/** Parses the header at the start of `bytes`, whichever byte order it was written in. */
+/** Parses the header at the start of `bytes`, whichever version and byte order it was written in. */
 function parseHeader(bytes: Uint8Array, path: string): RawHeader {
   if (bytes.length < 348) {
     throw new FormatError(`readNifti: ${path} is ${bytes.length} bytes, shorter than a NIfTI header (348); is it truncated?`);
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (const little of [true, false]) {
-    const size = dv.getInt32(0, little);
-    if (size === 348) return parseV1(dv, bytes, little, path);
-    if (size === 540) {
-      if (bytes.length < 540) throw new FormatError(`readNifti: ${path} ends inside its NIfTI-2 header (${bytes.length} of 540 bytes)`);
-      return parseV2(dv, bytes, little, path);
-    }
+    const version = ({ 348: 1, 540: 2 } as const)[dv.getInt32(0, little)];
+    if (!version) continue;
+    const L = LAYOUT[version];
+    if (bytes.length < L.size) throw new FormatError(`readNifti: ${path} ends inside its NIfTI-${version} header (${bytes.length} of ${L.size} bytes)`);
+    const get = (f: Field, i = 0): number => readField(dv, f, little, i);
+    const list = (f: Field, n: number): number[] => Array.from({ length: n }, (_, i) => get(f, i));
+    const nd = get(L.dim);
+    if (!Number.isInteger(nd) || nd < 1 || nd > 7) throw new FormatError(`readNifti: ${path} declares ${nd} dimensions (dim[0] must be 1–7)`);
+    return {
+      version,
+      little,
+      dims: list(L.dim, nd + 1).slice(1),
+      datatype: get(L.datatype),
+      pixdim: list(L.pixdim, 8),
+      voxOffset: get(L.voxOffset),
+      sclSlope: get(L.sclSlope),
+      sclInter: get(L.sclInter),
+      xyztUnits: get(L.xyztUnits),
+      intentCode: get(L.intentCode),
+      description: cString(bytes, L.descrip, 80),
+      qformCode: get(L.qformCode),
+      sformCode: get(L.sformCode),
+      quatern: list(L.quatern, 3),
+      qoffset: list(L.qoffset, 3),
+      srow: list(L.srow, 12),
+      magic: cString(bytes, L.magic[0], L.magic[1]),
+    };
   }
   throw new FormatError(
     `readNifti: ${path} is not a NIfTI file (its first 4 bytes, sizeof_hdr, are neither 348 nor 540 in either byte order)`,
   );
-}
-
-function parseV1(dv: DataView, bytes: Uint8Array, little: boolean, path: string): RawHeader {
-  const i16 = (o: number): number => dv.getInt16(o, little);
-  const f32 = (o: number): number => dv.getFloat32(o, little);
-  const nd = i16(40);
-  const dims = Array.from({ length: Math.max(0, Math.min(nd, 7)) }, (_, i) => i16(42 + 2 * i));
-  checkDimCount(nd, path);
-  return {
-    version: 1,
-    little,
-    dims,
-    datatype: i16(70),
-    pixdim: Array.from({ length: 8 }, (_, i) => f32(76 + 4 * i)),
-    voxOffset: f32(108),
-    sclSlope: f32(112),
-    sclInter: f32(116),
-    xyztUnits: bytes[123],
-    intentCode: i16(68),
-    description: cString(bytes, 148, 80),
-    qformCode: i16(252),
-    sformCode: i16(254),
-    quatern: [f32(256), f32(260), f32(264)],
-    qoffset: [f32(268), f32(272), f32(276)],
-    srow: Array.from({ length: 12 }, (_, i) => f32(280 + 4 * i)),
-    magic: cString(bytes, 344, 4),
-  };
-}
-
-function parseV2(dv: DataView, bytes: Uint8Array, little: boolean, path: string): RawHeader {
-  const f64 = (o: number): number => dv.getFloat64(o, little);
-  const i64 = (o: number): number => Number(dv.getBigInt64(o, little));
-  const i32 = (o: number): number => dv.getInt32(o, little);
-  const nd = i64(16);
-  const dims = Array.from({ length: Math.max(0, Math.min(nd, 7)) }, (_, i) => i64(24 + 8 * i));
-  checkDimCount(nd, path);
-  return {
-    version: 2,
-    little,
-    dims,
-    datatype: dv.getInt16(12, little),
-    pixdim: Array.from({ length: 8 }, (_, i) => f64(104 + 8 * i)),
-    voxOffset: i64(168),
-    sclSlope: f64(176),
-    sclInter: f64(184),
-    xyztUnits: i32(500),
-    intentCode: i32(504),
-    description: cString(bytes, 240, 80),
-    qformCode: i32(344),
-    sformCode: i32(348),
-    quatern: [f64(352), f64(360), f64(368)],
-    qoffset: [f64(376), f64(384), f64(392)],
-    srow: Array.from({ length: 12 }, (_, i) => f64(400 + 8 * i)),
-    magic: cString(bytes, 4, 3),
-  };
-}
-
-function checkDimCount(nd: number, path: string): void {
-  if (!Number.isInteger(nd) || nd < 1 || nd > 7) throw new FormatError(`readNifti: ${path} declares ${nd} dimensions (dim[0] must be 1–7)`);
 }
 
 /** Rotation · diag(pixdim) from the quaternion, as the NIfTI standard defines the qform (method 2). */
@@ -209,23 +222,25 @@ function affineOf(h: RawHeader): number[] {
   return [p(1), 0, 0, 0, 0, p(2), 0, 0, 0, 0, p(3), 0, 0, 0, 0, 1];
 }
 
-function decodeVoxels(bytes: Uint8Array, type: number, n: number, little: boolean, slope: number, inter: number): Float32Array {
+/** The voxels as float32, scaled: one DataView getter per type, which reads either byte order. */
+function decodeVoxels(bytes: Uint8Array, type: NiftiDatatype, little: boolean, slope: number, inter: number): Float32Array {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(n);
+  const out = new Float32Array(bytes.length / TYPES[type].array.BYTES_PER_ELEMENT);
   const get: (i: number) => number = (() => {
     switch (type) {
-      case 2: return (i) => bytes[i];
-      case 256: return (i) => dv.getInt8(i);
-      case 4: return (i) => dv.getInt16(2 * i, little);
-      case 512: return (i) => dv.getUint16(2 * i, little);
-      case 8: return (i) => dv.getInt32(4 * i, little);
-      case 768: return (i) => dv.getUint32(4 * i, little);
-      case 1024: return (i) => Number(dv.getBigInt64(8 * i, little));
-      case 1280: return (i) => Number(dv.getBigUint64(8 * i, little));
-      case 16: return (i) => dv.getFloat32(4 * i, little);
-      default: return (i) => dv.getFloat64(8 * i, little);
+      case 'uint8': return (i) => bytes[i];
+      case 'int8': return (i) => dv.getInt8(i);
+      case 'int16': return (i) => dv.getInt16(2 * i, little);
+      case 'uint16': return (i) => dv.getUint16(2 * i, little);
+      case 'int32': return (i) => dv.getInt32(4 * i, little);
+      case 'uint32': return (i) => dv.getUint32(4 * i, little);
+      case 'int64': return (i) => Number(dv.getBigInt64(8 * i, little));
+      case 'uint64': return (i) => Number(dv.getBigUint64(8 * i, little));
+      case 'float32': return (i) => dv.getFloat32(4 * i, little);
+      case 'float64': return (i) => dv.getFloat64(8 * i, little);
     }
   })();
+  const n = out.length;
   if (slope === 1 && inter === 0) for (let i = 0; i < n; i++) out[i] = get(i);
   else for (let i = 0; i < n; i++) out[i] = get(i) * slope + inter;
   return out;
@@ -264,8 +279,8 @@ export function readNifti(path: string): NiftiImage {
   if (UNSUPPORTED_DATATYPES[h.datatype]) {
     throw new UnsupportedError(`${fn}: ${path} stores ${UNSUPPORTED_DATATYPES[h.datatype]} voxels (datatype ${h.datatype}); only real scalar types are read`);
   }
-  const dt = DATATYPES[h.datatype];
-  if (!dt) throw new FormatError(`${fn}: ${path} has datatype code ${h.datatype}, which NIfTI does not define`);
+  const datatype = BY_CODE.get(h.datatype);
+  if (!datatype) throw new FormatError(`${fn}: ${path} has datatype code ${h.datatype}, which NIfTI does not define`);
   const n = h.dims.reduce((a, b) => a * b, 1);
   let img = bytes;
   let offset = pair ? Math.max(0, h.voxOffset) : h.voxOffset;
@@ -274,27 +289,27 @@ export function readNifti(path: string): NiftiImage {
     where = path.replace(/\.hdr(\.gz)?$/, '.img$1');
     if (where === path) throw new FormatError(`${fn}: ${path} is the header of a .hdr/.img pair; name the .hdr file`);
     img = readMaybeGzip(where, fn);
-  } else if (!(offset >= (h.version === 1 ? 348 : 540))) {
+  } else if (!(offset >= LAYOUT[h.version].size)) {
     throw new FormatError(`${fn}: ${path} puts its voxels at byte ${offset}, inside its own header`);
   }
   offset = Math.floor(offset);
-  const need = n * dt.bytes;
+  const need = n * TYPES[datatype].array.BYTES_PER_ELEMENT;
   if (img.length < offset + need) {
     throw new FormatError(
-      `${fn}: ${where} holds ${Math.max(0, img.length - offset)} bytes of voxels but its header (${shapeStr(h.dims)} ${dt.name}) needs ${need}; the file is truncated`,
+      `${fn}: ${where} holds ${Math.max(0, img.length - offset)} bytes of voxels but its header (${shapeStr(h.dims)} ${datatype}) needs ${need}; the file is truncated`,
     );
   }
   // No scaling when the slope is 0 or not finite (the standard's "not set"), as nibabel reads it.
   const scaled = Number.isFinite(h.sclSlope) && h.sclSlope !== 0;
   const slope = scaled ? h.sclSlope : 1;
   const inter = scaled && Number.isFinite(h.sclInter) ? h.sclInter : 0;
-  const data = decodeVoxels(img.subarray(offset, offset + need), h.datatype, n, h.little, slope, inter);
+  const data = decodeVoxels(img.subarray(offset, offset + need), datatype, h.little, slope, inter);
   return {
     data: new Tensor(data, [...h.dims].reverse(), 'float32'),
     dims: h.dims,
     pixdim: h.pixdim.slice(1, 1 + h.dims.length),
     affine: affineOf(h),
-    datatype: dt.name,
+    datatype,
     version: h.version,
     qformCode: h.qformCode,
     sformCode: h.sformCode,
@@ -329,16 +344,6 @@ export interface WriteNiftiOptions {
   xyzUnits?: NiftiImage['xyzUnits'];
   description?: string;
 }
-
-const WRITE_CODES: Record<string, number> = { uint8: 2, int8: 256, int16: 4, uint16: 512, int32: 8, uint32: 768, float32: 16, float64: 64 };
-const INT_RANGE: Record<string, [number, number]> = {
-  uint8: [0, 255],
-  int8: [-128, 127],
-  int16: [-32768, 32767],
-  uint16: [0, 65535],
-  int32: [-2147483648, 2147483647],
-  uint32: [0, 4294967295],
-};
 
 /**
  * The qform's quaternion, voxel sizes and qfac for a shear-free affine (nifti1_io's mat44_to_quatern,
@@ -404,8 +409,8 @@ export function writeNifti(path: string, volume: Tensor<DType>, opts: WriteNifti
   if (volume.size === 0) throw new ValueError(`${fn}: volume ${shapeStr(volume.shape)} is empty; NIfTI dimensions are at least 1`);
   if (dims.some((d) => d > 32767)) throw new ValueError(`${fn}: NIfTI-1 dimensions are at most 32767, got shape ${shapeStr(volume.shape)}`);
   const datatype = opts.datatype ?? (volume.dtype === 'int32' ? 'int32' : 'float32');
-  const code = WRITE_CODES[datatype];
-  if (!code) throw new ValueError(`${fn}: datatype must be one of ${Object.keys(WRITE_CODES).join(', ')}, got ${String(datatype)}`);
+  if (!WRITABLE.includes(datatype)) throw new ValueError(`${fn}: datatype must be one of ${WRITABLE.join(', ')}, got ${String(datatype)}`);
+  const T = TYPES[datatype];
   const xform = opts.xformCode ?? 1;
   if (![0, 1, 2, 3, 4].includes(xform)) {
     throw new ValueError(`${fn}: xformCode must be 0 (none), 1 (scanner), 2 (aligned), 3 (Talairach) or 4 (MNI), got ${xform}`);
@@ -431,57 +436,55 @@ export function writeNifti(path: string, volume: Tensor<DType>, opts: WriteNifti
     pixdim = pixdim.map((p, i) => (i < 3 ? sizes[i] : p));
   }
 
-  const hdr = new Uint8Array(352); // header and the 4-byte extension flag (no extensions)
-  const dv = new DataView(hdr.buffer);
-  dv.setInt32(0, 348, true);
-  hdr[38] = 'r'.charCodeAt(0); // "regular", as NIfTI-1 writers set it
-  dv.setInt16(40, dims.length, true);
-  for (let i = 0; i < 7; i++) dv.setInt16(42 + 2 * i, dims[i] ?? 1, true);
-  dv.setInt16(70, code, true);
-  dv.setInt16(72, 8 * ({ uint8: 1, int8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, float32: 4, float64: 8 } as const)[datatype], true);
-  dv.setFloat32(76, quat?.qfac ?? 1, true);
-  for (let i = 0; i < 7; i++) dv.setFloat32(80 + 4 * i, pixdim[i] ?? 1, true);
-  dv.setFloat32(108, 352, true);
-  dv.setFloat32(112, 1, true); // scl_slope: values are stored as they are
   const units = { unknown: 0, meter: 1, mm: 2, micron: 3 }[opts.xyzUnits ?? 'mm'];
   if (units === undefined) throw new ValueError(`${fn}: xyzUnits must be unknown, meter, mm or micron, got ${String(opts.xyzUnits)}`);
-  hdr[123] = units;
   const descr = Buffer.from(opts.description ?? '', 'latin1');
   if (descr.length > 79) throw new ValueError(`${fn}: description is at most 79 characters, got ${descr.length}`);
-  hdr.set(descr, 148);
-  if (quat) {
-    dv.setInt16(252, xform, true);
-    quat.q.forEach((v, i) => dv.setFloat32(256 + 4 * i, v, true));
-  }
-  for (let i = 0; i < 3; i++) dv.setFloat32(268 + 4 * i, affine[4 * i + 3], true);
-  dv.setInt16(254, xform, true);
-  for (let i = 0; i < 12; i++) dv.setFloat32(280 + 4 * i, affine[i], true);
-  hdr.set([0x6e, 0x2b, 0x31, 0], 344); // "n+1\0"
-
   const body = encodeVoxels(volume.data, datatype, fn);
-  const whole = new Uint8Array(hdr.length + body.length);
-  whole.set(hdr);
-  whole.set(body, hdr.length);
-  writeFileAtomic(path, [path.endsWith('.gz') ? gzipSync(whole) : whole]);
+
+  const L = LAYOUT[1];
+  const hdr = new Uint8Array(352); // header and the 4-byte extension flag (no extensions)
+  const dv = new DataView(hdr.buffer);
+  const put = (f: Field, v: number, i = 0): void => writeField(dv, f, v, i);
+  dv.setInt32(0, L.size, true);
+  hdr[38] = 'r'.charCodeAt(0); // "regular", as NIfTI-1 writers set it
+  [dims.length, ...dims].forEach((d, i) => put(L.dim, d, i));
+  for (let i = dims.length + 1; i < 8; i++) put(L.dim, 1, i);
+  put(L.datatype, T.code);
+  put(L.bitpix, 8 * T.array.BYTES_PER_ELEMENT);
+  [quat?.qfac ?? 1, ...pixdim].forEach((p, i) => put(L.pixdim, p, i));
+  for (let i = dims.length + 1; i < 8; i++) put(L.pixdim, 1, i);
+  put(L.voxOffset, hdr.length);
+  put(L.sclSlope, 1); // values are stored as they are
+  put(L.xyztUnits, units);
+  hdr.set(descr, L.descrip);
+  if (quat) {
+    put(L.qformCode, xform);
+    quat.q.forEach((v, i) => put(L.quatern, v, i));
+  }
+  for (let i = 0; i < 3; i++) put(L.qoffset, affine[4 * i + 3], i);
+  put(L.sformCode, xform);
+  for (let i = 0; i < 12; i++) put(L.srow, affine[i], i);
+  hdr.set([0x6e, 0x2b, 0x31, 0], L.magic[0]); // "n+1\0"
+  writeFileAtomic(path, path.endsWith('.gz') ? [gzipSync(Buffer.concat([hdr, body]))] : [hdr, body]);
 }
 
-function encodeVoxels(src: Float32Array | Int32Array, datatype: string, fn: string): Uint8Array {
-  if (datatype === 'float32') {
-    const f = src instanceof Float32Array ? src : Float32Array.from(src);
-    return new Uint8Array(f.buffer.slice(f.byteOffset, f.byteOffset + f.byteLength));
-  }
-  if (datatype === 'float64') return new Uint8Array(Float64Array.from(src).buffer);
-  const [lo, hi] = INT_RANGE[datatype];
-  const Ctor = { uint8: Uint8Array, int8: Int8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array }[
-    datatype as 'uint8'
-  ];
-  const out = new Ctor(src.length);
-  for (let i = 0; i < src.length; i++) {
-    const v = Math.round(src[i]);
-    if (!(v >= lo && v <= hi)) {
-      throw new ValueError(`${fn}: voxel ${i} is ${src[i]}, outside the range of ${datatype} [${lo}, ${hi}]; choose a wider datatype or float32`);
+/** The voxels in `datatype`, as bytes (little-endian, as the header says); integers rounded and range-checked. */
+function encodeVoxels(src: Float32Array | Int32Array, datatype: NiftiDatatype, fn: string): Uint8Array {
+  const { array: T, range } = TYPES[datatype];
+  if (src instanceof T) return new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+  const out = new T(src.length) as Exclude<VoxelArray, BigInt64Array | BigUint64Array>;
+  if (!range) {
+    out.set(src);
+  } else {
+    const [lo, hi] = range;
+    for (let i = 0; i < src.length; i++) {
+      const v = Math.round(src[i]);
+      if (!(v >= lo && v <= hi)) {
+        throw new ValueError(`${fn}: voxel ${i} is ${src[i]}, outside the range of ${datatype} [${lo}, ${hi}]; choose a wider datatype or float32`);
+      }
+      out[i] = v;
     }
-    out[i] = v;
   }
   return new Uint8Array(out.buffer);
 }
