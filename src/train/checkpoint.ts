@@ -21,24 +21,42 @@ export function saveCheckpoint(path: string, model: Module, optimizer: Optimizer
   saveSafetensors(path, tensors, { metadata: { info: JSON.stringify(info), optim: optJson } });
 }
 
-/** Restores what saveCheckpoint wrote (strict about model keys) and returns its `info`. */
-export function loadCheckpoint(path: string, model: Module, optimizer: Optimizer | null): Record<string, unknown> {
-  if (!existsSync(path)) throw new FormatError(`loadCheckpoint: file not found: ${path}`);
+/** A checkpoint's parts, unloaded: the model's state dict, the optimizer's flattened state, and the info. */
+export interface CheckpointContents {
+  /** Weights under `model.` with the prefix removed; a bare state dict (no `model.` keys) as it is. */
+  model: Map<string, Tensor<DType>>;
+  optim: Map<string, Tensor<DType>>;
+  /** The optimizer state's JSON part, or undefined when the file holds none. */
+  optimJson: string | undefined;
+  info: Record<string, unknown>;
+}
+
+/** Reads what saveCheckpoint wrote (or a bare state dict) without loading it into anything. */
+export function readCheckpoint(path: string, fn = 'readCheckpoint'): CheckpointContents {
+  if (!existsSync(path)) throw new FormatError(`${fn}: file not found: ${path}`);
   const f = readSafetensors(path);
-  const modelSd = new Map<string, Tensor<DType>>();
-  const optSd = new Map<string, Tensor<DType>>();
+  const prefixed = [...f.tensors.keys()].some((k) => k.startsWith('model.'));
+  const model = new Map<string, Tensor<DType>>();
+  const optim = new Map<string, Tensor<DType>>();
   for (const [k, v] of f.tensors) {
-    if (k.startsWith('model.')) modelSd.set(k.slice(6), v);
-    else if (k.startsWith('optim.')) optSd.set(k.slice(6), v);
-  }
-  model.loadStateDict(modelSd);
-  if (optimizer) {
-    if (!f.metadata.optim) throw new FormatError(`loadCheckpoint: ${path} holds no optimizer state`);
-    optimizer.loadStateDict(unflattenOptimizerState(optSd, f.metadata.optim));
+    if (!prefixed) model.set(k, v);
+    else if (k.startsWith('model.')) model.set(k.slice(6), v);
+    else if (k.startsWith('optim.')) optim.set(k.slice(6), v);
   }
   try {
-    return JSON.parse(f.metadata.info ?? '{}') as Record<string, unknown>;
+    return { model, optim, optimJson: f.metadata.optim || undefined, info: JSON.parse(f.metadata.info ?? '{}') as Record<string, unknown> };
   } catch (e) {
-    throw new FormatError(`loadCheckpoint: ${path}: corrupt metadata (${(e as Error).message})`);
+    throw new FormatError(`${fn}: ${path}: corrupt metadata (${(e as Error).message})`);
   }
+}
+
+/** Restores what saveCheckpoint wrote (or a bare state dict; strict about model keys) and returns its `info`. */
+export function loadCheckpoint(path: string, model: Module, optimizer: Optimizer | null): Record<string, unknown> {
+  const c = readCheckpoint(path, 'loadCheckpoint');
+  model.loadStateDict(c.model);
+  if (optimizer) {
+    if (!c.optimJson) throw new FormatError(`loadCheckpoint: ${path} holds no optimizer state`);
+    optimizer.loadStateDict(unflattenOptimizerState(c.optim, c.optimJson));
+  }
+  return c.info;
 }

@@ -1,11 +1,11 @@
 import { noGrad } from '../autograd/grad-mode.js';
-import { readSafetensors } from '../io/safetensors.js';
 import { buildModel, checkModelSpec, sizeMultiple, type ModelSpec } from '../models/spec.js';
 import type { Module } from '../nn/module.js';
 import * as F from '../ops/index.js';
-import { Tensor, type DType } from '../tensor/tensor.js';
-import { FormatError, ShapeError, ValueError } from '../util/errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { ShapeError, ValueError } from '../util/errors.js';
 import { shapeStr } from '../util/shape.js';
+import { readCheckpoint } from './checkpoint.js';
 import { slidingWindowInference, type SlidingWindowOptions } from './sliding-window.js';
 
 /** A segmentation model ready for inference, with the spec it was built from and its checkpoint's info. */
@@ -23,13 +23,7 @@ export interface Segmenter {
  * returned in eval mode.
  */
 export function loadSegmenter(path: string, spec?: ModelSpec): Segmenter {
-  const f = readSafetensors(path);
-  let info: Record<string, unknown> = {};
-  try {
-    info = JSON.parse(f.metadata.info ?? '{}') as Record<string, unknown>;
-  } catch (e) {
-    throw new FormatError(`loadSegmenter: ${path}: corrupt checkpoint info (${(e as Error).message})`);
-  }
+  const { model: weights, info } = readCheckpoint(path, 'loadSegmenter');
   if (!spec && (info.model === undefined || info.model === null)) {
     throw new ValueError(
       `loadSegmenter: ${path} does not say which model it holds (no info.model); give the architecture ` +
@@ -38,14 +32,8 @@ export function loadSegmenter(path: string, spec?: ModelSpec): Segmenter {
   }
   const s = spec ? checkModelSpec(spec) : checkModelSpec(info.model, `${path}: info.model`);
   const model = buildModel(s);
-  const prefixed = [...f.tensors.keys()].some((k) => k.startsWith('model.'));
-  const sd = new Map<string, Tensor<DType>>();
-  for (const [k, v] of f.tensors) {
-    if (!prefixed) sd.set(k, v);
-    else if (k.startsWith('model.')) sd.set(k.slice(6), v);
-  }
   try {
-    model.loadStateDict(sd);
+    model.loadStateDict(weights);
   } catch (e) {
     throw new ValueError(`loadSegmenter: the weights in ${path} do not fit ${JSON.stringify(s)}: ${(e as Error).message}`);
   }
@@ -77,27 +65,27 @@ export function checkWindow(spec: ModelSpec, roi: number | readonly number[]): v
 
 function normalized(v: Float32Array, how: Normalization): Float32Array {
   if (how === 'none') return v;
-  const out = new Float32Array(v.length);
-  if (how === 'zscore' || how === 'minmax') {
-    let lo = Infinity;
-    let hi = -Infinity;
+  // out = (clamp(v, lo, hi) − shift) / scale; only a window clamps.
+  let [lo, hi, shift, scale] = [-Infinity, Infinity, 0, 1];
+  if (how === 'zscore') {
     let sum = 0;
-    for (const x of v) {
-      lo = Math.min(lo, x);
-      hi = Math.max(hi, x);
-      sum += x;
-    }
-    const mean = sum / v.length;
+    for (const x of v) sum += x;
+    shift = sum / v.length;
     let sq = 0;
-    for (const x of v) sq += (x - mean) * (x - mean);
-    const [shift, scale] = how === 'zscore' ? [mean, Math.sqrt(sq / v.length)] : [lo, hi - lo];
-    // A constant volume has no spread: it maps to 0 rather than to NaN.
-    for (let i = 0; i < v.length; i++) out[i] = scale > 0 ? (v[i] - shift) / scale : 0;
-    return out;
+    for (const x of v) sq += (x - shift) * (x - shift);
+    scale = Math.sqrt(sq / v.length);
+  } else if (how === 'minmax') {
+    let [min, max] = [Infinity, -Infinity];
+    for (const x of v) [min, max] = [Math.min(min, x), Math.max(max, x)];
+    [shift, scale] = [min, max - min];
+  } else {
+    [lo, hi] = how.window;
+    if (!(hi > lo)) throw new ValueError(`segmentVolume: a window must have hi > lo, got [${lo}, ${hi}]`);
+    [shift, scale] = [lo, hi - lo];
   }
-  const [lo, hi] = how.window;
-  if (!(hi > lo)) throw new ValueError(`segmentVolume: a window must have hi > lo, got [${lo}, ${hi}]`);
-  for (let i = 0; i < v.length; i++) out[i] = (Math.min(hi, Math.max(lo, v[i])) - lo) / (hi - lo);
+  const out = new Float32Array(v.length);
+  // A constant volume has no spread: it maps to 0 rather than to NaN.
+  if (scale > 0) for (let i = 0; i < v.length; i++) out[i] = (Math.min(hi, Math.max(lo, v[i])) - shift) / scale;
   return out;
 }
 
