@@ -7,7 +7,7 @@
  * The machine is shared: numbers are medians, and both sides run in the same invocation.
  */
 import { fileURLToPath } from 'node:url';
-import { F, getNumThreads, randn, setNumThreads } from '../src/index.js';
+import { F, type Tensor, getNumThreads, randn, setNumThreads } from '../src/index.js';
 import { PEAK_PER_CORE, envInt, median, runTorchCode, timeEach } from './util.js';
 
 const THREADS = envInt('BENCH_THREADS', 2);
@@ -74,6 +74,19 @@ function torchTimes(): { fwd: number; fb: number }[] | null {
 }
 
 
+/**
+ * One forward+backward turn of an ACS or Conv3d layer (k = 3) as this benchmark times it (bench/profile.ts
+ * splits the same turn). It starts as a training step does, and as bench/conv3d.ts's turns do, with the
+ * leaves' gradients dropped: the engine hands dx over as x.grad instead of adding it to the last turn's, an
+ * addition no layer inside a network pays (docs/decisions.md). `keepGrad` keeps them, to show that cost.
+ */
+export function layerTurn(conv: 'acs' | '3d', x: Tensor, w: Tensor, gy: Tensor, o: { padding: number; groups?: number }, keepGrad = false): () => void {
+  return () => {
+    if (!keepGrad) x.grad = w.grad = null;
+    (conv === 'acs' ? F.acsConv(x, w, null, o) : F.conv3d(x, w, null, o)).backward(gy);
+  };
+}
+
 /** Runs the benchmark and returns a markdown table. */
 export async function runAcsBench(): Promise<string> {
   const prev = getNumThreads();
@@ -90,19 +103,7 @@ export async function runAcsBench(): Promise<string> {
     const turns = { min: 5, max: 25, budget: 4 };
     return (): Times => {
       const [fwd, c3f] = timeEach([() => F.acsConv(x.detach(), w.detach(), null, o), () => F.conv3d(x.detach(), w3.detach(), null, o)], turns);
-      // Each forward+backward turn starts as a training step does (and as bench/conv3d.ts's turns do), with
-      // the leaves' gradients dropped: the engine hands dx over as x.grad instead of adding it to the last
-      // turn's, an addition no layer inside a network pays (docs/decisions.md).
-      const [fb, c3] = timeEach([
-        () => {
-          x.grad = w.grad = null;
-          F.acsConv(x, w, null, o).backward(gy);
-        },
-        () => {
-          x.grad = w3.grad = null;
-          F.conv3d(x, w3, null, o).backward(gy);
-        },
-      ], turns);
+      const [fb, c3] = timeEach([layerTurn('acs', x, w, gy, o), layerTurn('3d', x, w3, gy, o)], turns);
       return { fwd, fb, c3f, c3 };
     };
   });

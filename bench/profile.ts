@@ -10,7 +10,8 @@
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import { native } from '../src/backend/binding.js';
-import { F, randn, setNumThreads } from '../src/index.js';
+import { randn, setNumThreads } from '../src/index.js';
+import { layerTurn } from './acs.js';
 import { build, makeStep, type ModelCase } from './model-case.js';
 import { resnet, unet } from './models.js';
 import { envInt, isMain } from './util.js';
@@ -83,18 +84,6 @@ export function profile(step: () => void, { warmup = 1, steps = 3, detail = fals
   }
 }
 
-/** One layer's forward+backward turn as bench/acs.ts times it, on an [N, C, size³] input, k = 3, padding 1. */
-function layerTurn(conv: 'acs' | '3d', [n, c, size]: number[], keepGrad: boolean): () => void {
-  const x = randn([n, c, size, size, size]).requiresGrad_();
-  const w = randn(conv === 'acs' ? [c, c, 3, 3] : [c, c, 3, 3, 3]).requiresGrad_();
-  const gy = randn([n, c, size, size, size]);
-  const o = { padding: 1 };
-  return () => {
-    if (!keepGrad) x.grad = w.grad = null;
-    (conv === 'acs' ? F.acsConv(x, w, null, o) : F.conv3d(x, w, null, o)).backward(gy);
-  };
-}
-
 /** Total duration (ms) of V8's collections within `window`, read once the observer has delivered them. */
 async function gcMsWithin(entries: PerformanceEntry[], [t0, t1]: [number, number]): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, 50));
@@ -118,7 +107,11 @@ if (isMain(import.meta.url)) {
     }
     const keepGrad = process.argv.includes('--keep-grad');
     setNumThreads(envInt('BENCH_THREADS', 2));
-    r = profile(layerTurn(conv, shape, keepGrad), { warmup: 5, steps: 100, detail });
+    const [n, c, size] = shape;
+    const x = randn([n, c, size, size, size]).requiresGrad_();
+    const w = randn(conv === 'acs' ? [c, c, 3, 3] : [c, c, 3, 3, 3]).requiresGrad_();
+    const gy = randn([n, c, size, size, size]);
+    r = profile(layerTurn(conv, x, w, gy, { padding: 1 }, keepGrad), { warmup: 5, steps: 100, detail });
     what = `layer ${conv} [${shape[0]}, ${shape[1]}→${shape[1]}, ${shape[2]}³] forward+backward${keepGrad ? ' (gradients kept)' : ''}`;
   } else {
     if (model !== 'unet' && model !== 'resnet18') throw new Error(`model must be unet, resnet18 or layer, got ${model}`);
